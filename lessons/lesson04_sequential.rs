@@ -1,0 +1,26 @@
+//! Lesson 04: download five pictures one after another.
+//!
+//! Each download waits for the server's answer before the next one starts, so the
+//! total time is the sum of all the waits: the timeline shows a staircase.
+
+use workbook::{Downloader, Lesson, cli, process};
+
+const ABOUT: &str = "Lesson 04: download the pictures one after another (sequentially).";
+
+fn main() -> anyhow::Result<()> {
+    // The main guard. This lesson starts no child processes, but every lesson begins
+    // with it, because a child is a fresh run of this same program (see lesson 08).
+    process::init(&[]);
+    let args = cli::parse("lesson04", ABOUT);
+    let lesson = Lesson::start("lesson04", &args)?;
+
+    // ANCHOR: sequential
+    let downloader = Downloader::new(lesson.timeout)?;
+    for i in 0..lesson.count {
+        // One at a time: this call returns only when picture i is saved (or failed).
+        let _ = downloader.download_image(&lesson.url, &lesson.file_path(i), i);
+    }
+    // ANCHOR_END: sequential
+
+    lesson.finish()
+}

@@ -1,0 +1,49 @@
+//! The local picture server on its own, for other programs (the Python originals among
+//! them): `cargo run --bin picsum-local -- --port 8000`, then fetch
+//! `http://127.0.0.1:8000/200/3000`.
+#![forbid(unsafe_code)]
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use workbook::server::{PictureServer, ServerConfig};
+
+/// A stand-in for https://picsum.photos on 127.0.0.1: GET /{width}/{height} answers a JPEG.
+#[derive(Parser)]
+#[command(name = "picsum-local")]
+struct Args {
+    /// Port to listen on (0 lets the OS pick a free one).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+
+    /// How long to wait before answering each request, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    latency_ms: u64,
+
+    /// Cap the sending speed, in kilobytes per second.
+    #[arg(long, value_name = "KB_PER_S", value_parser = clap::value_parser!(u64).range(1..))]
+    bandwidth_kbps: Option<u64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let config = ServerConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),
+    };
+    let server =
+        PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), config)
+            .context("picsum-local")?;
+    // The first line names the address, so a script can read the port it got.
+    println!("listening on http://{}", server.addr());
+    println!(
+        "try http://{}/200/3000 ({} ms latency); Ctrl-C stops the server",
+        server.addr(),
+        args.latency_ms
+    );
+    server.wait();
+    Ok(())
+}

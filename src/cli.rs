@@ -1,0 +1,119 @@
+//! The arguments every lesson shares.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+/// Arguments of a lesson. `--help` on any lesson lists them.
+#[derive(Debug, Clone, Parser)]
+#[command(after_help = "\
+Without --url, the lesson starts its own picture server on 127.0.0.1 (no internet needed).
+A download that fails is reported with its URL and reason and leaves no file behind;
+the others go on. The exit status is 0 only when every picture arrived.")]
+pub struct LessonArgs {
+    /// How many pictures to download.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub count: u32,
+
+    /// How long the local picture server waits before answering each request, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub latency_ms: u64,
+
+    /// Cap the local picture server's sending speed, in kilobytes per second.
+    #[arg(long, value_name = "KB_PER_S", value_parser = clap::value_parser!(u64).range(1..))]
+    pub bandwidth_kbps: Option<u64>,
+
+    /// Download this URL instead of using the local server,
+    /// e.g. https://picsum.photos/200/3000.
+    #[arg(long, value_parser = parse_url)]
+    pub url: Option<String>,
+
+    /// Folder to save the pictures in (created if missing) [default: downloads/lessonNN].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Give up on a download that has not completed after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout_secs: u64,
+}
+
+impl LessonArgs {
+    pub fn latency(&self) -> Duration {
+        Duration::from_millis(self.latency_ms)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
+
+/// Parses the command line of lesson `name` (e.g. "lesson04"), whose `--help` starts
+/// with `about`. A usage error prints clap's message and exits with status 2.
+pub fn parse(name: &'static str, about: &'static str) -> LessonArgs {
+    let matches = LessonArgs::command().name(name).about(about).get_matches();
+    LessonArgs::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// Accepts only absolute http(s) URLs, so a typo is a usage error, not a failed download.
+fn parse_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|error| format!("not a URL ({error})"))?;
+    match url.scheme() {
+        "http" | "https" if url.has_host() => Ok(text.to_string()),
+        "http" | "https" => Err("the URL has no host".into()),
+        other => Err(format!(
+            "only http and https URLs can be downloaded, not {other}:"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn try_parse(args: &[&str]) -> Result<LessonArgs, clap::Error> {
+        LessonArgs::try_parse_from(std::iter::once("lesson").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_are_the_tutorials() {
+        let args = try_parse(&[]).expect("no arguments are fine");
+        assert_eq!(args.count, 5);
+        assert_eq!(args.latency_ms, 300);
+        assert_eq!(args.url, None);
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for bad in [
+            &["--count", "0"][..],
+            &["--count", "-1"],
+            &["--count", "1000000"],
+            &["--latency-ms", "abc"],
+            &["--url", "not-a-url"],
+            &["--url", "ftp://example.com/x"],
+            &["--timeout-secs", "0"],
+        ] {
+            let error = try_parse(bad).expect_err(&format!("{bad:?} should be refused"));
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn help_explains_every_argument() {
+        LessonArgs::command().debug_assert();
+        let help = LessonArgs::command().render_long_help().to_string();
+        for flag in [
+            "--count",
+            "--latency-ms",
+            "--bandwidth-kbps",
+            "--url",
+            "--out",
+            "--timeout-secs",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from --help");
+        }
+    }
+}

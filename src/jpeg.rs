@@ -1,0 +1,47 @@
+//! Just enough JPEG reading to check that a downloaded file is a whole picture.
+
+/// The width and height from a JPEG's frame header, if `bytes` is a complete JPEG
+/// (starts with the start-of-image marker and ends with the end-of-image marker).
+pub fn size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) || !bytes.ends_with(&[0xFF, 0xD9]) {
+        return None;
+    }
+    // Walk the marker segments after SOI until a start-of-frame (SOF0..SOF15, minus
+    // the DHT/JPG/DAC markers that share the range).
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return None;
+        }
+        let marker = bytes[at + 1];
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        let is_frame = (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker);
+        if is_frame {
+            let header = bytes.get(at + 4..at + 9)?;
+            let height = u16::from_be_bytes([header[1], header[2]]);
+            let width = u16::from_be_bytes([header[3], header[4]]);
+            return Some((u32::from(width), u32::from(height)));
+        }
+        at += 2 + length;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_size_of_a_drawn_picture() {
+        let jpeg = crate::server::draw_jpeg(40, 30);
+        assert_eq!(size(&jpeg), Some((40, 30)));
+    }
+
+    #[test]
+    fn a_cut_off_picture_has_no_size() {
+        let jpeg = crate::server::draw_jpeg(40, 30);
+        assert_eq!(size(&jpeg[..jpeg.len() - 10]), None);
+        assert_eq!(size(b"<html>404</html>"), None);
+        assert_eq!(size(&[]), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! The shared machinery of the workbook's lessons: the local picture server, downloads
+//! that never leave half a file, real child processes, and the timeline.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod download;
+pub mod jpeg;
+pub mod lesson;
+pub mod process;
+pub mod server;
+pub mod timeline;
+
+pub use download::Downloader;
+pub use lesson::Lesson;
+pub use process::{Process, Task, current_process};

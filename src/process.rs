@@ -1,0 +1,309 @@
+//! Real OS processes in the vocabulary of Python's `multiprocessing`.
+//!
+//! A child is started the way Python's "spawn" start method does it: the same program is
+//! run again, told by an environment variable which task to run. So every lesson's `main`
+//! begins with the guard [`init`], which turns a child into its task and never returns
+//! there. No `fork`, no `unsafe`: only `std::process::Command`.
+//!
+//! ```no_run
+//! use workbook::process::{self, Process, Task};
+//!
+//! const GREET: Task = Task { name: "greet", run: greet };
+//!
+//! fn greet(_args: &[String]) -> anyhow::Result<()> {
+//!     let me = process::current_process();
+//!     println!("hello from {} (pid {})", me.name, me.pid);
+//!     Ok(())
+//! }
+//!
+//! fn main() -> anyhow::Result<()> {
+//!     process::init(&[GREET]); // the guard: a child runs its task here and exits
+//!     let child = Process::new(&GREET).name("worker").start()?;
+//!     let exit = child.join()?;
+//!     println!("{exit}");
+//!     Ok(())
+//! }
+//! ```
+
+use std::fmt;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::UNIX_EPOCH;
+
+use crate::timeline;
+
+/// Which task a child runs; set only in children.
+const TASK_VAR: &str = "WORKBOOK_TASK";
+/// The child's name, like Python's `Process(name=...)`.
+const NAME_VAR: &str = "WORKBOOK_PROCESS_NAME";
+
+/// A function a child process can run, found by its name when the child starts.
+///
+/// Python pickles a reference to the target function and the child imports it again;
+/// we send the task's name and the child looks it up in the list given to [`init`].
+#[derive(Clone, Copy)]
+pub struct Task {
+    pub name: &'static str,
+    pub run: fn(&[String]) -> anyhow::Result<()>,
+}
+
+/// The main guard, Python's `if __name__ == "__main__":`. Call it first in `main`.
+///
+/// In the parent it returns at once. In a child it runs the child's task with the
+/// child's arguments and exits: 0 when the task succeeded, 1 with the error on stderr
+/// when it failed, 2 when the task is not in `tasks`.
+pub fn init(tasks: &[Task]) {
+    timeline::init_color();
+    let _ = timeline::start_time();
+    let Ok(wanted) = std::env::var(TASK_VAR) else {
+        return;
+    };
+    let me = current_process();
+    let Some(task) = tasks.iter().find(|task| task.name == wanted) else {
+        eprintln!(
+            "{} (pid {}): no task named {wanted:?} in this program",
+            me.name, me.pid
+        );
+        std::process::exit(2);
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match (task.run)(&args) {
+        Ok(()) => std::process::exit(0),
+        Err(error) => {
+            eprintln!("{} (pid {}): {error:#}", me.name, me.pid);
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Is this process a child started by [`Process::start`]?
+pub fn is_child() -> bool {
+    std::env::var_os(TASK_VAR).is_some()
+}
+
+/// The name and pid of the running process, like Python's `current_process()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub name: String,
+    pub pid: u32,
+}
+
+/// Who am I? The parent is `MainProcess`, as in Python; a child has the name it was given.
+pub fn current_process() -> ProcessInfo {
+    ProcessInfo {
+        name: std::env::var(NAME_VAR).unwrap_or_else(|_| "MainProcess".into()),
+        pid: std::process::id(),
+    }
+}
+
+/// A process that has not started yet, like Python's `Process(target=..., args=...)`.
+pub struct Process {
+    task: &'static str,
+    name: String,
+    args: Vec<String>,
+}
+
+static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+impl Process {
+    /// A process that will run `task`. Its default name is `Process-N`, as in Python.
+    pub fn new(task: &Task) -> Process {
+        let n = STARTED.fetch_add(1, Ordering::SeqCst) + 1;
+        Process {
+            task: task.name,
+            name: format!("Process-{n}"),
+            args: Vec::new(),
+        }
+    }
+
+    /// Gives the process a name, shown in its events and error messages.
+    pub fn name(mut self, name: impl Into<String>) -> Process {
+        self.name = name.into();
+        self
+    }
+
+    /// Adds an argument for the task.
+    pub fn arg(mut self, arg: impl Into<String>) -> Process {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Starts the child: runs this program again, as the task.
+    ///
+    /// Lines the child prints are passed on (events go into the timeline, other lines
+    /// are shown with the child's name); its stderr goes straight to ours.
+    pub fn start(self) -> Result<Running, ProcessError> {
+        let program = std::env::current_exe().map_err(|source| ProcessError::Start {
+            name: self.name.clone(),
+            source,
+        })?;
+        let start_ns = timeline::start_time()
+            .duration_since(UNIX_EPOCH)
+            .map(|since| since.as_nanos())
+            .unwrap_or(0);
+        let mut child = Command::new(program)
+            .args(&self.args)
+            .env(TASK_VAR, self.task)
+            .env(NAME_VAR, &self.name)
+            .env(timeline::START_TIME_VAR, start_ns.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|source| ProcessError::Start {
+                name: self.name.clone(),
+                source,
+            })?;
+        let pid = child.id();
+        let reader = child.stdout.take().map(|stdout| {
+            let name = self.name.clone();
+            thread::spawn(move || pass_on_output(stdout, &name, pid))
+        });
+        Ok(Running {
+            name: self.name,
+            pid,
+            child,
+            reader,
+        })
+    }
+}
+
+/// Reads a child's stdout line by line until the child closes it (exits or dies).
+fn pass_on_output(stdout: std::process::ChildStdout, name: &str, pid: u32) {
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        match timeline::decode(&line) {
+            Some(event) => timeline::keep(event),
+            None => println!("  [{name} pid {pid}] {line}"),
+        }
+    }
+}
+
+/// A started child process. Join it to wait for it and learn how it ended.
+///
+/// Dropping it does *not* stop the child: it goes on running on its own, even after
+/// this program exits (lesson 07 shows what that means).
+#[must_use = "a started process should be joined: dropping the handle leaves the child running on its own"]
+pub struct Running {
+    name: String,
+    pid: u32,
+    child: Child,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The child's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Waits until the child has exited and all its output has been read.
+    ///
+    /// A child that crashed or exited non-zero is not an `Err` here: it is an [`Exit`]
+    /// whose [`Exit::success`] is false, so that the caller decides. `Err` means we
+    /// could not wait for it at all.
+    pub fn join(mut self) -> Result<Exit, ProcessError> {
+        let status = self.child.wait().map_err(|source| ProcessError::Wait {
+            name: self.name.clone(),
+            pid: self.pid,
+            source,
+        })?;
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        Ok(Exit {
+            name: self.name,
+            pid: self.pid,
+            status,
+        })
+    }
+}
+
+/// How a child ended.
+#[derive(Debug, Clone)]
+pub struct Exit {
+    pub name: String,
+    pub pid: u32,
+    pub status: ExitStatus,
+}
+
+impl Exit {
+    /// Did the child exit with status 0?
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+
+    /// The exit code, like Python's `Process.exitcode`, if the child exited normally.
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// Turns a failed exit into an error that names the child.
+    pub fn ok(self) -> Result<Exit, ProcessError> {
+        if self.success() {
+            Ok(self)
+        } else {
+            Err(ProcessError::Failed(self))
+        }
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (pid {}) {}",
+            self.name,
+            self.pid,
+            describe_status(&self.status)
+        )
+    }
+}
+
+/// "exited with status 0", "was killed by signal 9 (SIGKILL)", ...
+pub fn describe_status(status: &ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exited with status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                2 => " (SIGINT)",
+                6 => " (SIGABRT)",
+                9 => " (SIGKILL)",
+                11 => " (SIGSEGV)",
+                15 => " (SIGTERM)",
+                _ => "",
+            };
+            return format!("was killed by signal {signal}{name}");
+        }
+    }
+    format!("ended: {status}")
+}
+
+/// A child could not be started or waited for, or it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("cannot start process {name}: {source}")]
+    Start {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error("cannot wait for process {name} (pid {pid}): {source}")]
+    Wait {
+        name: String,
+        pid: u32,
+        source: std::io::Error,
+    },
+    #[error("process {0}")]
+    Failed(Exit),
+}

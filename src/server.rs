@@ -1,0 +1,440 @@
+//! The local picture server: a stand-in for `https://picsum.photos` that runs inside
+//! every lesson (or on its own as `picsum-local`), so the lessons work offline and give
+//! the same timings every time.
+//!
+//! `GET /{width}/{height}` answers a real JPEG of that size after a fixed latency,
+//! optionally trickled out at a capped bandwidth. Every request is counted, so a lesson
+//! can prove how many downloads it really made.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::oneshot;
+
+/// The largest width or height the server draws; bigger sizes get 400.
+pub const MAX_SIDE: u32 = 5000;
+
+/// How the server behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Time the server waits before it answers each request.
+    pub latency: Duration,
+    /// Optional cap on the speed at which a body is sent, in bytes per second.
+    pub bandwidth: Option<u64>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            latency: Duration::from_millis(300),
+            bandwidth: None,
+        }
+    }
+}
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the picture server only listens on loopback, not on {0}")]
+    NotLoopback(SocketAddr),
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A running picture server. It stops when dropped.
+pub struct PictureServer {
+    addr: SocketAddr,
+    state: Arc<ServerState>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+struct ServerState {
+    config: ServerConfig,
+    requests: AtomicUsize,
+    pictures: Mutex<HashMap<(u32, u32), Bytes>>,
+}
+
+impl PictureServer {
+    /// Starts a server on `127.0.0.1` on a free port chosen by the OS.
+    pub fn start(config: ServerConfig) -> Result<PictureServer, ServerError> {
+        PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config)
+    }
+
+    /// Starts a server on the given loopback address (port 0 picks a free port).
+    pub fn start_on(addr: SocketAddr, config: ServerConfig) -> Result<PictureServer, ServerError> {
+        if !addr.ip().is_loopback() {
+            return Err(ServerError::NotLoopback(addr));
+        }
+        // Bind here, on the caller's thread, so that a busy port is reported at once
+        // and the real port is known before the first request.
+        let listener =
+            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
+        let bind_error = |source| ServerError::Bind { addr, source };
+        let addr = listener.local_addr().map_err(bind_error)?;
+        listener.set_nonblocking(true).map_err(bind_error)?;
+
+        let state = Arc::new(ServerState {
+            config,
+            requests: AtomicUsize::new(0),
+            pictures: Mutex::new(HashMap::new()),
+        });
+        // Draw the tutorial's picture now, so the first request is not slower than the rest.
+        state.picture(200, 3000);
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("picture-server")
+            .enable_all()
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = Router::new().fallback(answer).with_state(state.clone());
+        let thread = thread::Builder::new()
+            .name("picture-server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let shutdown = async {
+                        let _ = stopped.await;
+                    };
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(shutdown)
+                        .await;
+                });
+                // Do not wait for connections that a client left open.
+                runtime.shutdown_background();
+            })
+            .map_err(ServerError::Runtime)?;
+
+        Ok(PictureServer {
+            addr,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL of a picture of the given size, like `https://picsum.photos/200/3000`.
+    pub fn picture_url(&self, width: u32, height: u32) -> String {
+        format!("http://{}/{width}/{height}", self.addr)
+    }
+
+    /// How many requests the server has received so far (any path, any answer).
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// The latency and bandwidth the server was started with.
+    pub fn config(&self) -> ServerConfig {
+        self.state.config
+    }
+
+    /// Runs until the process is stopped (for the standalone `picsum-local`).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for PictureServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl ServerState {
+    /// The JPEG for a size, drawn once and then served from the cache.
+    fn picture(&self, width: u32, height: u32) -> Bytes {
+        let mut pictures = self
+            .pictures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pictures
+            .entry((width, height))
+            .or_insert_with(|| Bytes::from(draw_jpeg(width, height)))
+            .clone()
+    }
+}
+
+/// Answers every request: the routing is simple enough to do by hand, which also lets
+/// every bad request get a short, specific text answer.
+async fn answer(State(state): State<Arc<ServerState>>, uri: Uri) -> Response {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(state.config.latency).await;
+
+    let (width, height) = match parse_size(uri.path()) {
+        Ok(size) => size,
+        Err((status, message)) => return (status, message).into_response(),
+    };
+    let picture = {
+        let state = state.clone();
+        match tokio::task::spawn_blocking(move || state.picture(width, height)).await {
+            Ok(picture) => picture,
+            Err(_) => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "could not draw the picture\n",
+                )
+                    .into_response();
+            }
+        }
+    };
+    let length = picture.len();
+    let body = match state.config.bandwidth {
+        None => Body::from(picture),
+        Some(bytes_per_second) => Body::from_stream(trickle(picture, bytes_per_second)),
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .header(header::CONTENT_LENGTH, length)
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// Reads `/{width}/{height}`; anything else is a 404, a bad size a 400.
+fn parse_size(path: &str) -> Result<(u32, u32), (StatusCode, String)> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let [width, height] = parts[..] else {
+        return Err((
+            StatusCode::NOT_FOUND,
+            format!("not found: {path} (try /200/3000)\n"),
+        ));
+    };
+    let side = |text: &str, what: &str| match text.parse::<u32>() {
+        Ok(n) if (1..=MAX_SIDE).contains(&n) => Ok(n),
+        _ => Err((
+            StatusCode::BAD_REQUEST,
+            format!("bad {what} {text:?}: expected a number from 1 to {MAX_SIDE}\n"),
+        )),
+    };
+    Ok((side(width, "width")?, side(height, "height")?))
+}
+
+/// Sends `picture` in slices, about twenty a second, so that it takes as long as it
+/// would over a link of `bytes_per_second`.
+fn trickle(
+    picture: Bytes,
+    bytes_per_second: u64,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    const TICK: Duration = Duration::from_millis(50);
+    let slice = usize::try_from(bytes_per_second / 20)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    futures_util::stream::unfold(picture, move |mut rest| async move {
+        if rest.is_empty() {
+            return None;
+        }
+        let chunk = rest.split_to(slice.min(rest.len()));
+        tokio::time::sleep(TICK).await;
+        Some((Ok(chunk), rest))
+    })
+}
+
+/// Draws a picture: a colour gradient with some grain, so that it compresses about as
+/// well as a photo (a 200x3000 picture is about 200 KB, like picsum's). Integer maths
+/// only, so that it is quick even in a debug build.
+pub fn draw_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (width as usize, height as usize);
+    // A table of repeatable grain (xorshift), reused along every row.
+    let mut seed: u32 = 0x9e37_79b9 ^ width.wrapping_mul(31) ^ height;
+    let grain: Vec<u8> = (0..4096)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (seed % 48) as u8
+        })
+        .collect();
+    let mut pixels = vec![0u8; w * h * 3];
+    for (y, row) in pixels.chunks_exact_mut(w * 3).enumerate() {
+        let red = 40 + 160 * y / h;
+        let blue = 210 - 160 * y / h;
+        let offset = (y * 97) % 4096;
+        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+            let green = 60 + 140 * x * (h - y) / (w * h);
+            let noise = grain[(offset + x) % 4096] as usize;
+            pixel[0] = (red + noise).min(255) as u8;
+            pixel[1] = (green + noise).min(255) as u8;
+            pixel[2] = (blue + noise).min(255) as u8;
+        }
+    }
+    let mut jpeg = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut jpeg, 85);
+    // Sizes are at most MAX_SIDE, well inside what the encoder accepts (65535).
+    let encoded = encoder.encode(
+        &pixels,
+        width as u16,
+        height as u16,
+        jpeg_encoder::ColorType::Rgb,
+    );
+    match encoded {
+        Ok(()) => jpeg,
+        Err(error) => panic!("drawing a {width}x{height} JPEG failed: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Instant;
+
+    fn get(server: &PictureServer, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut stream = TcpStream::connect(server.addr()).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("headers end");
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let mut lines = head.lines();
+        let status = lines.next().expect("status line")[9..12]
+            .parse()
+            .expect("status");
+        let headers = lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .collect();
+        (status, headers, raw[split + 4..].to_vec())
+    }
+
+    fn quick() -> ServerConfig {
+        ServerConfig {
+            latency: Duration::from_millis(5),
+            bandwidth: None,
+        }
+    }
+
+    #[test]
+    fn serves_a_real_jpeg_of_the_asked_size() {
+        let server = PictureServer::start(quick()).expect("start");
+        let (status, headers, body) = get(&server, "/200/300");
+        assert_eq!(status, 200);
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(header("content-type").as_deref(), Some("image/jpeg"));
+        assert_eq!(header("content-length"), Some(body.len().to_string()));
+        assert_eq!(crate::jpeg::size(&body), Some((200, 300)));
+        assert_eq!(server.requests(), 1);
+    }
+
+    #[test]
+    fn bad_paths_and_sizes_get_short_errors() {
+        let server = PictureServer::start(quick()).expect("start");
+        for path in ["/", "/200", "/a/b/c", "/favicon.ico"] {
+            assert_eq!(get(&server, path).0, 404, "{path}");
+        }
+        for path in [
+            "/0/10",
+            "/10/0",
+            "/x/10",
+            "/-1/5",
+            "/99999999999/1",
+            "/5001/10",
+        ] {
+            let (status, _, body) = get(&server, path);
+            assert_eq!(status, 400, "{path}");
+            assert!(String::from_utf8_lossy(&body).starts_with("bad "), "{path}");
+        }
+        assert_eq!(server.requests(), 10);
+        // Still answering after all that.
+        assert_eq!(get(&server, "/20/20").0, 200);
+    }
+
+    #[test]
+    fn serves_parallel_requests_at_the_same_time() {
+        let server = PictureServer::start(ServerConfig {
+            latency: Duration::from_millis(300),
+            bandwidth: None,
+        })
+        .expect("start");
+        let intervals: Vec<(Instant, Instant)> = thread::scope(|scope| {
+            let handles: Vec<_> = (0..10)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let start = Instant::now();
+                        assert_eq!(get(&server, "/200/3000").0, 200);
+                        (start, Instant::now())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("request thread"))
+                .collect()
+        });
+        // Served one after another, the tenth would start after the first ended.
+        // Served concurrently, some moment lies inside all ten requests.
+        let last_start = intervals.iter().map(|i| i.0).max().expect("ten");
+        let first_end = intervals.iter().map(|i| i.1).min().expect("ten");
+        assert!(last_start < first_end, "the ten requests did not overlap");
+        assert_eq!(server.requests(), 10);
+    }
+
+    #[test]
+    fn bandwidth_cap_sends_the_whole_picture() {
+        let server = PictureServer::start(ServerConfig {
+            latency: Duration::ZERO,
+            bandwidth: Some(200_000),
+        })
+        .expect("start");
+        let (status, _, body) = get(&server, "/100/100");
+        assert_eq!(status, 200);
+        assert_eq!(crate::jpeg::size(&body), Some((100, 100)));
+    }
+
+    #[test]
+    fn refuses_to_listen_beyond_loopback() {
+        let result = PictureServer::start_on("0.0.0.0:0".parse().expect("addr"), quick());
+        assert!(matches!(result, Err(ServerError::NotLoopback(_))));
+    }
+
+    #[test]
+    fn the_tutorials_picture_is_photo_sized() {
+        let jpeg = draw_jpeg(200, 3000);
+        assert!(
+            (50_000..400_000).contains(&jpeg.len()),
+            "{} bytes",
+            jpeg.len()
+        );
+    }
+}
