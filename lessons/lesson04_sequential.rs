@@ -3,11 +3,11 @@
 //! Each download waits for the server's answer before the next one starts, so the
 //! total time is the sum of all the waits: the timeline shows a staircase.
 
-use workbook::{Downloader, Lesson, cli, process};
+use workbook::{Downloader, Lesson, MainResult, cli, process};
 
 const ABOUT: &str = "Lesson 04: download the pictures one after another (sequentially).";
 
-fn main() -> anyhow::Result<()> {
+fn main() -> MainResult {
     // The main guard. This lesson starts no child processes, but every lesson begins
     // with it, because a child is a fresh run of this same program (see lesson 08).
     process::init(&[]);

@@ -183,3 +183,117 @@ fn reason(error: &(dyn std::error::Error + 'static)) -> String {
     }
     deepest.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{PictureServer, ServerConfig};
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    fn quick_server() -> PictureServer {
+        PictureServer::start(ServerConfig {
+            latency: Duration::from_millis(1),
+            bandwidth: None,
+        })
+        .expect("server starts")
+    }
+
+    fn downloader(seconds: u64) -> Downloader {
+        Downloader::new(Duration::from_secs(seconds)).expect("client builds")
+    }
+
+    /// A server that answers every connection with `answer` (raw bytes), then closes.
+    fn raw_server(answer: &'static [u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(answer);
+            }
+        });
+        format!("http://{addr}/200/3000")
+    }
+
+    #[test]
+    fn saves_the_exact_bytes_served() {
+        let server = quick_server();
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("0.jpg");
+        let bytes = downloader(5)
+            .fetch_to_file(&server.picture_url(30, 40), &path)
+            .expect("downloads");
+        let saved = std::fs::read(&path).expect("file exists");
+        assert_eq!(saved.len() as u64, bytes);
+        assert_eq!(saved, crate::server::draw_jpeg(30, 40));
+        assert!(leftover_temp_files(folder.path()).is_empty());
+    }
+
+    fn assert_fails_without_a_file(url: &str, seconds: u64) -> DownloadError {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("0.jpg");
+        let error = downloader(seconds)
+            .fetch_to_file(url, &path)
+            .expect_err("must fail");
+        let message = error.to_string();
+        assert!(message.contains(url), "{message} does not name {url}");
+        assert!(!message.contains('\n'), "{message} is not one line");
+        let left: Vec<_> = std::fs::read_dir(folder.path()).expect("read").collect();
+        assert!(left.is_empty(), "{url} left {left:?}");
+        error
+    }
+
+    #[test]
+    fn a_404_is_an_error_and_leaves_no_file() {
+        let server = quick_server();
+        let url = format!("http://{}/nothing-here", server.addr());
+        let error = assert_fails_without_a_file(&url, 5);
+        assert!(
+            matches!(error, DownloadError::Status { ref status, .. } if status.starts_with("404"))
+        );
+    }
+
+    #[test]
+    fn a_closed_port_is_a_connect_error() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let url = format!("http://127.0.0.1:{port}/200/3000");
+        let error = assert_fails_without_a_file(&url, 5);
+        assert!(matches!(error, DownloadError::Connect { .. }), "{error}");
+    }
+
+    #[test]
+    fn a_body_shorter_than_announced_is_not_saved() {
+        let url = raw_server(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n\xFF\xD8short",
+        );
+        assert_fails_without_a_file(&url, 5);
+    }
+
+    #[test]
+    fn a_server_that_never_answers_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/200/3000", listener.local_addr().expect("addr"));
+        // Accepts (the OS does, into the backlog) but never answers.
+        let error = assert_fails_without_a_file(&url, 1);
+        assert!(matches!(error, DownloadError::Timeout { .. }), "{error}");
+        drop(listener);
+    }
+
+    #[test]
+    fn an_unwritable_target_is_a_write_error() {
+        let server = quick_server();
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("missing-folder").join("0.jpg");
+        let error = downloader(5)
+            .fetch_to_file(&server.picture_url(10, 10), &path)
+            .expect_err("no such folder");
+        assert!(matches!(error, DownloadError::Write { .. }), "{error}");
+        assert!(error.to_string().contains("missing-folder"));
+    }
+}

@@ -84,7 +84,7 @@ impl Lesson {
 
     /// Draws the timeline of everything recorded so far and prints the summary line.
     /// Fails, naming how many, if any download failed or never finished.
-    pub fn finish(self) -> anyhow::Result<()> {
+    pub fn finish(self) -> MainResult {
         let total = timeline::elapsed();
         let events = timeline::take_events();
         let bars = timeline::bars(&events);
@@ -113,10 +113,11 @@ impl Lesson {
             total.as_secs_f64()
         );
         if failed > 0 {
-            bail!(
+            let message = format!(
                 "{failed} of {} downloads failed (see the FAILED lines above)",
                 bars.len()
             );
+            return Err(anyhow::Error::msg(message).into());
         }
         Ok(())
     }
@@ -144,4 +145,25 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What a lesson's `main` returns: `fn main() -> MainResult`. `?` works on any error,
+/// and a failure prints as one line (`Error: <what>: <why>`) with exit status 1, never
+/// as a stack trace, even when `RUST_BACKTRACE` is set.
+pub type MainResult = Result<(), MainError>;
+
+/// An error on its way out of `main`; see [`MainResult`].
+pub struct MainError(anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for MainError {
+    fn from(error: E) -> MainError {
+        MainError(error.into())
+    }
+}
+
+impl std::fmt::Debug for MainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `{:#}` is the whole chain of causes on one line, without a backtrace.
+        write!(f, "{:#}", self.0)
+    }
 }

@@ -11,5 +11,5 @@ pub mod server;
 pub mod timeline;
 
 pub use download::Downloader;
-pub use lesson::Lesson;
+pub use lesson::{Lesson, MainResult};
 pub use process::{Process, Task, current_process};

@@ -1,0 +1,103 @@
+//! The course checks its own consistency: every lesson has its binary, its chapter and
+//! its benchmark under one stem, and the book lists the chapter.
+
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
+}
+
+/// The stems of `lessons/lessonNN_*.rs`, e.g. "lesson04_sequential".
+fn lesson_stems() -> Vec<String> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let mut stems: Vec<String> = std::fs::read_dir(folder)
+        .expect("lessons/ exists")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("lesson") && name.ends_with(".rs"))
+        .map(|name| name.trim_end_matches(".rs").to_string())
+        .collect();
+    stems.sort();
+    stems
+}
+
+#[test]
+fn every_lesson_has_a_binary_a_chapter_and_a_benchmark() {
+    let manifest = read("Cargo.toml");
+    let summary = read("book/src/SUMMARY.md");
+    let stems = lesson_stems();
+    assert!(!stems.is_empty());
+    for stem in stems {
+        let number = &stem[..8]; // "lesson04"
+        let bin = format!("[[bin]]\nname = \"{number}\"\npath = \"lessons/{stem}.rs\"");
+        assert!(
+            manifest.contains(&bin),
+            "Cargo.toml lacks the binary {number} for lessons/{stem}.rs"
+        );
+        let bench = format!(
+            "[[bench]]\nname = \"{number}\"\npath = \"benches/{stem}.rs\"\nharness = false"
+        );
+        assert!(
+            manifest.contains(&bench),
+            "Cargo.toml lacks the bench {number} (benches/{stem}.rs, harness = false)"
+        );
+        read(&format!("benches/{stem}.rs"));
+        let chapter = read(&format!("book/src/{stem}.md"));
+        assert!(
+            summary.contains(&format!("({stem}.md)")),
+            "SUMMARY.md does not list {stem}.md"
+        );
+        assert!(
+            chapter.contains(&format!("{{{{#include ../../lessons/{stem}.rs")),
+            "book/src/{stem}.md does not include its lesson's code"
+        );
+    }
+}
+
+#[test]
+fn every_lesson_begins_with_the_guard() {
+    for stem in lesson_stems() {
+        let code = read(&format!("lessons/{stem}.rs"));
+        let body = code
+            .split("fn main()")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{stem} has no main"));
+        let first_statement = body
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .find(|line| !line.is_empty() && !line.starts_with("//"))
+            .unwrap_or_default();
+        assert!(
+            first_statement.starts_with("process::init("),
+            "{stem}: main must begin with the guard, not {first_statement:?}"
+        );
+    }
+}
+
+#[test]
+fn every_anchor_the_book_includes_exists() {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    for entry in std::fs::read_dir(&book)
+        .expect("book/src")
+        .filter_map(Result::ok)
+    {
+        let chapter = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for include in chapter.split("{{#include ").skip(1) {
+            let target = include.split("}}").next().unwrap_or_default();
+            let (file, anchor) = target
+                .split_once(':')
+                .map_or((target, None), |(f, a)| (f, Some(a)));
+            let code = std::fs::read_to_string(book.join(file))
+                .unwrap_or_else(|_| panic!("{:?} includes missing {file}", entry.file_name()));
+            if let Some(anchor) = anchor.filter(|a| !a.chars().all(|c| c.is_ascii_digit())) {
+                assert!(
+                    code.contains(&format!("ANCHOR: {anchor}"))
+                        && code.contains(&format!("ANCHOR_END: {anchor}")),
+                    "{file} has no anchor {anchor}"
+                );
+            }
+        }
+    }
+}
