@@ -7,6 +7,7 @@ use workbook::{Downloader, Lesson, MainResult, cli, process};
 
 const ABOUT: &str = "Lesson 04: download the pictures one after another (sequentially).";
 
+// ANCHOR: main
 fn main() -> MainResult {
     // The main guard. This lesson starts no child processes, but every lesson begins
     // with it, because a child is a fresh run of this same program (see lesson 08).
@@ -24,3 +25,4 @@ fn main() -> MainResult {
 
     lesson.finish()
 }
+// ANCHOR_END: main
