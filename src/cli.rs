@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
 /// Arguments of a lesson. `--help` on any lesson lists them.
 #[derive(Debug, Clone, Parser)]
@@ -51,10 +51,33 @@ impl LessonArgs {
 }
 
 /// Parses the command line of lesson `name` (e.g. "lesson04"), whose `--help` starts
-/// with `about`. A usage error prints clap's message and exits with status 2.
-pub fn parse(name: &'static str, about: &'static str) -> LessonArgs {
-    let matches = LessonArgs::command().name(name).about(about).get_matches();
-    LessonArgs::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+/// with `about`: [`LessonArgs`], or a lesson's own arguments that flatten them in.
+/// A usage error prints clap's message and exits with status 2.
+pub fn parse<Args: Parser>(name: &'static str, about: &'static str) -> Args {
+    let matches = Args::command().name(name).about(about).get_matches();
+    Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// How a parallel lesson runs its downloads: `--mode processes|threads|rayon`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// One child process per picture (the tutorial's way).
+    Processes,
+    /// One thread per picture, all in this process.
+    Threads,
+    /// rayon's thread pool: one thread per CPU core.
+    Rayon,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Mode::Processes => "processes",
+            Mode::Threads => "threads",
+            Mode::Rayon => "rayon",
+        };
+        f.write_str(name)
+    }
 }
 
 /// Accepts only absolute http(s) URLs, so a typo is a usage error, not a failed download.
@@ -72,6 +95,7 @@ fn parse_url(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     fn try_parse(args: &[&str]) -> Result<LessonArgs, clap::Error> {
         LessonArgs::try_parse_from(std::iter::once("lesson").chain(args.iter().copied()))

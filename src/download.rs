@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use reqwest::blocking::Client;
 
+use crate::process::Task;
 use crate::timeline::{self, What};
 
 /// Temporary files start with this, so they are easy to recognise (and to clean up).
@@ -42,6 +43,7 @@ pub enum DownloadError {
 /// Downloads pictures: an HTTP client with a timeout, so that a server that stalls
 /// cannot hang a lesson. Building one costs a few milliseconds (TLS set-up), so build it
 /// once per process and reuse it.
+#[derive(Clone)]
 pub struct Downloader {
     client: Client,
     timeout: Duration,
@@ -138,6 +140,27 @@ impl Downloader {
         }
     }
 }
+
+/// `download_image` as a task for a child process, like Python's
+/// `Process(target=download_image, args=(url, i))`. Its arguments are the URL, the
+/// path, the file number and the timeout in seconds; see [`crate::Lesson::download_args`].
+pub const DOWNLOAD_IMAGE: Task = Task {
+    name: "download_image",
+    run: download_image_in_child,
+};
+
+// ANCHOR: child_task
+/// What a child process started with [`DOWNLOAD_IMAGE`] runs: it builds its own HTTP
+/// client (a process shares nothing with its parent) and downloads one picture.
+fn download_image_in_child(args: &[String]) -> anyhow::Result<()> {
+    let [url, path, file, timeout_secs] = args else {
+        anyhow::bail!("download_image needs 4 arguments (url, path, file, timeout), got {args:?}");
+    };
+    let downloader = Downloader::new(Duration::from_secs(timeout_secs.parse()?))?;
+    downloader.download_image(url, Path::new(path), file.parse()?)?;
+    Ok(())
+}
+// ANCHOR_END: child_task
 
 /// Writes `bytes` to a temporary file in `path`'s folder, then renames it to `path`.
 /// A rename within one folder is atomic: readers see the old file or the whole new one.

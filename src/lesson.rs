@@ -2,13 +2,16 @@
 //! `--url`), prepare the output folder, and at the end draw the timeline and the summary.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use colored::Colorize;
 
 use crate::cli::LessonArgs;
+use crate::process::Exit;
 use crate::server::{PictureServer, ServerConfig};
-use crate::timeline::{self, What};
+use crate::timeline::{self, Outcome, What};
 
 /// One run of a lesson.
 pub struct Lesson {
@@ -21,6 +24,7 @@ pub struct Lesson {
     /// The download timeout.
     pub timeout: Duration,
     server: Option<PictureServer>,
+    failed_children: AtomicUsize,
 }
 
 impl Lesson {
@@ -32,6 +36,15 @@ impl Lesson {
             .clone()
             .unwrap_or_else(|| Path::new("downloads").join(name));
         prepare_folder(&out)?;
+        // Pictures from an earlier run would look like this run's: remove the ones
+        // this run is about to write, so that what is on disk afterwards is its work.
+        for i in 0..args.count as usize {
+            let old = picture_path(&out, i);
+            if old.is_file() {
+                std::fs::remove_file(&old)
+                    .with_context(|| format!("cannot remove the old {}", old.display()))?;
+            }
+        }
 
         let (url, server) = match &args.url {
             Some(url) => (url.clone(), None),
@@ -56,7 +69,7 @@ impl Lesson {
             ),
             None => "from --url".to_string(),
         };
-        println!(
+        crate::say!(
             "{name}: {} pictures from {url} ({source}) into {}",
             args.count,
             out.display()
@@ -69,12 +82,24 @@ impl Lesson {
             count: args.count as usize,
             timeout: args.timeout(),
             server,
+            failed_children: AtomicUsize::new(0),
         })
     }
 
     /// Where picture `i` is saved: `<out>/<i>.jpg`, as in the tutorial.
     pub fn file_path(&self, i: usize) -> PathBuf {
-        self.out.join(format!("{i}.jpg"))
+        picture_path(&self.out, i)
+    }
+
+    /// The arguments of a [`DOWNLOAD_IMAGE`](crate::download::DOWNLOAD_IMAGE) child
+    /// that downloads picture `i`: URL, path, file number, timeout.
+    pub fn download_args(&self, i: usize) -> [String; 4] {
+        [
+            self.url.clone(),
+            self.file_path(i).to_string_lossy().into_owned(),
+            i.to_string(),
+            self.timeout.as_secs().to_string(),
+        ]
     }
 
     /// How many requests the local server has received; `None` with `--url`.
@@ -82,45 +107,210 @@ impl Lesson {
         self.server.as_ref().map(PictureServer::requests)
     }
 
+    /// Notes how a child ended: a child that failed or crashed is reported by name,
+    /// pid and status, and makes the lesson fail.
+    pub fn check_exit(&self, exit: &Exit) {
+        if !exit.success() {
+            crate::say!("{}", format!("process {exit}").red());
+            self.failed_children.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     /// Draws the timeline of everything recorded so far and prints the summary line.
-    /// Fails, naming how many, if any download failed or never finished.
-    pub fn finish(self) -> MainResult {
+    pub fn summary(&self) -> Summary {
         let total = timeline::elapsed();
         let events = timeline::take_events();
         let bars = timeline::bars(&events);
-        println!();
-        print!("{}", timeline::draw(&bars, total, 50));
+        crate::say!();
+        crate::say!("{}", timeline::draw(&bars, total, 50).trim_end());
 
-        let saved = events
+        // Who saved which file; a file saved more than once was downloaded more than
+        // once (lesson 05 makes that mistake on purpose).
+        let writers: Vec<(&Path, String)> = events
             .iter()
-            .filter(|e| matches!(e.what, What::Saved { .. }))
-            .count();
-        let failed = events
-            .iter()
-            .filter(|e| matches!(e.what, What::Failed { .. }))
-            .count();
-        let requests = match self.requests() {
-            Some(n) => format!("{n} requests"),
-            None => "requests not counted (--url)".into(),
-        };
-        let failures = if failed > 0 {
-            format!(", {failed} failed")
-        } else {
-            String::new()
-        };
-        println!(
-            "total {:.2} s, {saved} files{failures}, {requests}",
-            total.as_secs_f64()
-        );
-        if failed > 0 {
-            let message = format!(
-                "{failed} of {} downloads failed (see the FAILED lines above)",
-                bars.len()
-            );
-            return Err(anyhow::Error::msg(message).into());
+            .filter_map(|event| match &event.what {
+                What::Saved { path, .. } => Some((
+                    path.as_path(),
+                    format!("{} pid {}", event.worker, event.pid),
+                )),
+                _ => None,
+            })
+            .collect();
+        let mut files: Vec<&Path> = writers.iter().map(|(path, _)| *path).collect();
+        files.sort();
+        files.dedup();
+        for file in &files {
+            let by: Vec<&str> = writers
+                .iter()
+                .filter(|(path, _)| path == file)
+                .map(|(_, who)| who.as_str())
+                .collect();
+            if by.len() > 1 {
+                let note = format!(
+                    "{} was written {} times, by {}",
+                    file.display(),
+                    by.len(),
+                    by.join(" and ")
+                );
+                crate::say!("{}", note.yellow());
+            }
         }
+        let count = |outcome| bars.iter().filter(|bar| bar.outcome == outcome).count();
+        let summary = Summary {
+            total,
+            files: files.len(),
+            expected: self.count,
+            downloads: bars.len(),
+            failed: count(Outcome::Failed),
+            unfinished: count(Outcome::Unfinished),
+            failed_children: self.failed_children.load(Ordering::SeqCst),
+            requests: self.requests(),
+        };
+        crate::say!("{summary}");
+        summary
+    }
+
+    /// Draws the timeline, prints the summary, and fails if anything failed.
+    pub fn finish(self) -> MainResult {
+        self.summary().into_result()
+    }
+
+    /// Downloads all the pictures again, one after another and without printing, into a
+    /// temporary folder: the sequential time to compare a parallel run with, measured
+    /// in the same run against the same server.
+    pub fn time_sequential(&self) -> anyhow::Result<Duration> {
+        let folder = tempfile::Builder::new()
+            .prefix(".sequential-")
+            .tempdir_in(&self.out)
+            .context("cannot make a folder for the sequential run")?;
+        let downloader = crate::Downloader::new(self.timeout)?;
+        timeline::set_quiet(true);
+        let start = Instant::now();
+        let mut result = Ok(());
+        for i in 0..self.count {
+            let path = picture_path(folder.path(), i);
+            if let Err(error) = downloader.download_image(&self.url, &path, i) {
+                result = Err(error);
+                break;
+            }
+        }
+        let took = start.elapsed();
+        timeline::set_quiet(false);
+        timeline::take_events();
+        result.context("the sequential run for comparison failed")?;
+        Ok(took)
+    }
+
+    /// Prints how a parallel run compares with the same downloads done sequentially.
+    pub fn print_speedup(&self, how: &str, parallel: &Summary) -> anyhow::Result<()> {
+        let sequential = self.time_sequential()?;
+        let ratio = sequential.as_secs_f64() / parallel.total.as_secs_f64().max(1e-9);
+        let verdict = if ratio >= 1.0 {
+            format!("{ratio:.1}x faster").green().bold()
+        } else {
+            format!("{ratio:.2}x, that is {:.1}x slower", 1.0 / ratio)
+                .red()
+                .bold()
+        };
+        crate::say!(
+            "speedup: sequential {:.2} s / {how} {:.2} s = {verdict} (both measured in this run)",
+            sequential.as_secs_f64(),
+            parallel.total.as_secs_f64()
+        );
         Ok(())
     }
+}
+
+/// The outcome of a lesson's downloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// From the start of the downloads to the summary.
+    pub total: Duration,
+    /// Distinct pictures saved.
+    pub files: usize,
+    /// Pictures the lesson set out to get (`--count`).
+    pub expected: usize,
+    /// Downloads started (one request each).
+    pub downloads: usize,
+    /// Downloads that ended with an error.
+    pub failed: usize,
+    /// Downloads that started and never ended: their worker died.
+    pub unfinished: usize,
+    /// Child processes that exited with an error or were killed.
+    pub failed_children: usize,
+    /// Requests the local server received; `None` with `--url`.
+    pub requests: Option<usize>,
+}
+
+impl Summary {
+    /// Did every picture arrive, with nothing failing on the way?
+    pub fn success(&self) -> bool {
+        self.files == self.expected
+            && self.failed == 0
+            && self.unfinished == 0
+            && self.failed_children == 0
+    }
+
+    /// `Ok` if everything arrived; else an error that says what went wrong.
+    pub fn into_result(self) -> MainResult {
+        if self.success() {
+            return Ok(());
+        }
+        let mut why = Vec::new();
+        if self.failed > 0 {
+            why.push(format!("{} failed (see the FAILED lines)", self.failed));
+        }
+        if self.unfinished > 0 {
+            why.push(format!("{} never finished", self.unfinished));
+        }
+        if self.failed_children > 0 {
+            why.push(format!("{} child processes failed", self.failed_children));
+        }
+        if why.is_empty() {
+            why.push("the others were never downloaded".into());
+        }
+        let message = format!(
+            "{} of {} pictures arrived: {}",
+            self.files,
+            self.expected,
+            why.join(", ")
+        );
+        Err(anyhow::Error::msg(message).into())
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "total {:.2} s, ", self.total.as_secs_f64())?;
+        if self.files == self.expected {
+            write!(f, "{} files", self.files)?;
+        } else {
+            write!(f, "{} of {} files", self.files, self.expected)?;
+        }
+        write!(f, ", {} downloads", self.downloads)?;
+        if self.failed > 0 {
+            write!(f, ", {} failed", self.failed)?;
+        }
+        if self.unfinished > 0 {
+            write!(f, ", {} never finished", self.unfinished)?;
+        }
+        match self.requests {
+            Some(n) => write!(f, ", {n} requests"),
+            None => write!(f, ", requests not counted (--url)"),
+        }
+    }
+}
+
+/// Where picture `i` goes in `folder`: `<folder>/<i>.jpg`, as in the tutorial.
+pub fn picture_path(folder: &Path, i: usize) -> PathBuf {
+    folder.join(format!("{i}.jpg"))
+}
+
+/// How many of the pictures `0.jpg` .. `<count - 1>.jpg` are in `folder` now.
+pub fn pictures_on_disk(folder: &Path, count: usize) -> usize {
+    (0..count)
+        .filter(|&i| picture_path(folder, i).is_file())
+        .count()
 }
 
 /// Creates `folder` if needed and checks that a file can be written in it, so that a

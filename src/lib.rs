@@ -2,6 +2,16 @@
 //! that never leave half a file, real child processes, and the timeline.
 #![forbid(unsafe_code)]
 
+/// `println!` for the lessons' report lines, except that a closed stdout (the output
+/// piped into `head`, say) is ignored instead of panicking: the work goes on.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod cli;
 pub mod download;
 pub mod jpeg;

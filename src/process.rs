@@ -30,7 +30,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use crate::timeline;
 
@@ -130,6 +130,12 @@ impl Process {
         self
     }
 
+    /// Adds arguments for the task, like Python's `args=(...)`.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Process {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
     /// Starts the child: runs this program again, as the task.
     ///
     /// Lines the child prints are passed on (events go into the timeline, other lines
@@ -143,19 +149,26 @@ impl Process {
             .duration_since(UNIX_EPOCH)
             .map(|since| since.as_nanos())
             .unwrap_or(0);
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(&self.args)
             .env(TASK_VAR, self.task)
             .env(NAME_VAR, &self.name)
             .env(timeline::START_TIME_VAR, start_ns.to_string())
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|source| ProcessError::Start {
-                name: self.name.clone(),
-                source,
-            })?;
+            .stderr(Stdio::inherit());
+        // The first parent reads its children's output. A child's own children write
+        // into the same pipe (they inherit it), so every event of a run, however deep,
+        // reaches the one process that draws the timeline.
+        command.stdout(if is_child() {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        });
+        let mut child = command.spawn().map_err(|source| ProcessError::Start {
+            name: self.name.clone(),
+            source,
+        })?;
         let pid = child.id();
         let reader = child.stdout.take().map(|stdout| {
             let name = self.name.clone();
@@ -176,7 +189,7 @@ fn pass_on_output(stdout: std::process::ChildStdout, name: &str, pid: u32) {
         let Ok(line) = line else { break };
         match timeline::decode(&line) {
             Some(event) => timeline::keep(event),
-            None => println!("  [{name} pid {pid}] {line}"),
+            None => crate::say!("  [{name} pid {pid}] {line}"),
         }
     }
 }
@@ -204,17 +217,22 @@ impl Running {
         self.pid
     }
 
-    /// Waits until the child has exited and all its output has been read.
+    /// Waits until the child has exited and all its output has been read, like
+    /// Python's `p.join()`.
     ///
     /// A child that crashed or exited non-zero is not an `Err` here: it is an [`Exit`]
     /// whose [`Exit::success`] is false, so that the caller decides. `Err` means we
     /// could not wait for it at all.
+    ///
+    /// The output is read to its end: if the child left children of its own running
+    /// (lesson 07), they still hold the pipe, and `join` returns when they close it.
     pub fn join(mut self) -> Result<Exit, ProcessError> {
         let status = self.child.wait().map_err(|source| ProcessError::Wait {
             name: self.name.clone(),
             pid: self.pid,
             source,
         })?;
+        let ended_at = timeline::elapsed();
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
@@ -222,6 +240,7 @@ impl Running {
             name: self.name,
             pid: self.pid,
             status,
+            ended_at,
         })
     }
 }
@@ -232,6 +251,8 @@ pub struct Exit {
     pub name: String,
     pub pid: u32,
     pub status: ExitStatus,
+    /// When the child ended, on the run's clock.
+    pub ended_at: Duration,
 }
 
 impl Exit {

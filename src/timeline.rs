@@ -84,16 +84,24 @@ pub fn init_color() {
     colored::control::set_override(std::io::stdout().is_terminal() && !no_color);
 }
 
-/// Records an event of the current process about `file`.
+/// Who is working: the current thread's name if it has one of its own (`Thread-3`,
+/// `rayon-1`), else the process's name (`MainProcess`, `Process-2`).
+pub fn worker_name() -> String {
+    match std::thread::current().name() {
+        Some(name) if name != "main" => name.to_string(),
+        _ => process::current_process().name,
+    }
+}
+
+/// Records an event of the current worker about `file`.
 ///
 /// In the parent it is printed and kept for the timeline; in a child it goes to the
 /// parent as one line on stdout.
 pub fn record(file: usize, what: What) {
-    let me = process::current_process();
     let event = Event {
         at: elapsed(),
-        pid: me.pid,
-        worker: me.name,
+        pid: std::process::id(),
+        worker: worker_name(),
         file,
         what,
     };
@@ -108,7 +116,7 @@ pub fn record(file: usize, what: What) {
 /// Prints an event and keeps it for the timeline (also used for a child's events).
 pub(crate) fn keep(event: Event) {
     if !QUIET.load(Ordering::SeqCst) {
-        println!("{}", describe(&event));
+        crate::say!("{}", describe(&event));
     }
     LOG.lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -214,7 +222,16 @@ pub struct Bar {
     pub worker: String,
     pub start: Duration,
     pub end: Duration,
-    pub ok: bool,
+    pub outcome: Outcome,
+}
+
+/// How a download ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Saved,
+    Failed,
+    /// Started, but no end was ever recorded: its worker died (lesson 07).
+    Unfinished,
 }
 
 /// Pairs each start with the end of the same file by the same process.
@@ -228,15 +245,21 @@ pub fn bars(events: &[Event]) -> Vec<Bar> {
                 worker: event.worker.clone(),
                 start: event.at,
                 end: event.at,
-                ok: false,
+                outcome: Outcome::Unfinished,
             }),
             What::Saved { .. } | What::Failed { .. } => {
                 let open = bars.iter_mut().rev().find(|bar| {
-                    bar.file == event.file && bar.pid == event.pid && bar.end == bar.start
+                    bar.file == event.file
+                        && bar.pid == event.pid
+                        && bar.worker == event.worker
+                        && bar.outcome == Outcome::Unfinished
                 });
                 if let Some(bar) = open {
                     bar.end = event.at.max(bar.start);
-                    bar.ok = matches!(event.what, What::Saved { .. });
+                    bar.outcome = match event.what {
+                        What::Saved { .. } => Outcome::Saved,
+                        _ => Outcome::Failed,
+                    };
                 }
             }
         }
@@ -248,18 +271,24 @@ pub fn bars(events: &[Event]) -> Vec<Bar> {
 /// Draws bars on a shared time axis of `width` columns, like
 ///
 /// ```text
-///                  0s       0.5s       1.0s
-/// file 0 pid 4101 |██████                    |
-/// file 1 pid 4101 |      ██████              |
+///                              0s       0.5s       1.0s
+/// file 0 pid 4101 MainProcess |██████                    |
+/// file 1 pid 4101 MainProcess |      ██████              |
 /// ```
 ///
-/// A failed download is drawn with `x` instead of a block.
+/// A failed download is drawn with `x`, one that never finished with a single `?`.
 pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
     let width = width.max(10);
     let total_secs = total.as_secs_f64().max(1e-3);
+    let worker_width = bars.iter().map(|bar| bar.worker.len()).max().unwrap_or(0);
     let labels: Vec<String> = bars
         .iter()
-        .map(|bar| format!("file {} pid {}", bar.file, bar.pid))
+        .map(|bar| {
+            format!(
+                "file {} pid {} {:worker_width$}",
+                bar.file, bar.pid, bar.worker
+            )
+        })
         .collect();
     let label_width = labels.iter().map(String::len).max().unwrap_or(0);
     let column = |t: Duration| ((t.as_secs_f64() / total_secs) * width as f64).round() as usize;
@@ -290,8 +319,15 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
 
     for (bar, label) in bars.iter().zip(&labels) {
         let from = column(bar.start).min(width - 1);
-        let to = column(bar.end).clamp(from + 1, width);
-        let fill = if bar.ok { "█" } else { "x" };
+        let to = match bar.outcome {
+            Outcome::Unfinished => from + 1,
+            _ => column(bar.end).clamp(from + 1, width),
+        };
+        let fill = match bar.outcome {
+            Outcome::Saved => "█",
+            Outcome::Failed => "x",
+            Outcome::Unfinished => "?",
+        };
         let line = format!(
             "{}{}{}",
             " ".repeat(from),
@@ -300,6 +336,9 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
         );
         let line = line.color(worker_color(&bar.worker));
         let _ = writeln!(out, "{label:label_width$} |{line}|");
+    }
+    if bars.iter().any(|bar| bar.outcome != Outcome::Saved) {
+        let _ = writeln!(out, "(█ saved, x failed, ? started but never finished)");
     }
     out
 }
@@ -436,7 +475,37 @@ mod tests {
             ),
         ];
         let drawn = draw(&bars(&events), Duration::from_millis(100), 20);
-        assert!(drawn.contains("xxxxxxxxxx"), "{drawn}");
-        assert!(!drawn.contains('█'));
+        let row = drawn.lines().nth(1).expect("one bar");
+        assert!(row.contains("|xxxxxxxxxx          |"), "{drawn}");
+        assert!(drawn.contains("x failed"), "a legend explains the x");
+    }
+
+    #[test]
+    fn a_download_that_never_ended_is_unfinished() {
+        colored::control::set_override(false);
+        let events = [
+            event(0, 0, What::Started { url: "u".into() }),
+            event(10, 1, What::Started { url: "u".into() }),
+            event(
+                90,
+                1,
+                What::Saved {
+                    path: "p".into(),
+                    bytes: 1,
+                },
+            ),
+        ];
+        let bars = bars(&events);
+        let outcomes: Vec<Outcome> = bars.iter().map(|bar| bar.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Unfinished, Outcome::Saved]);
+        let drawn = draw(&bars, Duration::from_millis(100), 20);
+        assert!(
+            drawn
+                .lines()
+                .nth(1)
+                .expect("row")
+                .contains("|?                   |"),
+            "{drawn}"
+        );
     }
 }
