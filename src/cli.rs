@@ -12,9 +12,9 @@ Without --url, the lesson starts its own picture server on 127.0.0.1 (no interne
 A download that fails is reported with its URL and reason and leaves no file behind;
 the others go on. The exit status is 0 only when every picture arrived.")]
 pub struct LessonArgs {
-    /// How many pictures to download.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub count: u32,
+    /// How many pictures to download [default: 5].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub count: Option<u32>,
 
     /// How long the local picture server waits before answering each request, in ms.
     #[arg(long, value_name = "MS", default_value_t = 300,
@@ -41,6 +41,11 @@ pub struct LessonArgs {
 }
 
 impl LessonArgs {
+    /// `--count`, 5 if not given (the tutorial's five pictures).
+    pub fn count(&self) -> usize {
+        self.count.map_or(5, |n| n as usize)
+    }
+
     pub fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms)
     }
@@ -104,7 +109,7 @@ mod tests {
     #[test]
     fn defaults_are_the_tutorials() {
         let args = try_parse(&[]).expect("no arguments are fine");
-        assert_eq!(args.count, 5);
+        assert_eq!(args.count(), 5);
         assert_eq!(args.latency_ms, 300);
         assert_eq!(args.url, None);
     }

@@ -38,7 +38,7 @@ impl Lesson {
         prepare_folder(&out)?;
         // Pictures from an earlier run would look like this run's: remove the ones
         // this run is about to write, so that what is on disk afterwards is its work.
-        for i in 0..args.count as usize {
+        for i in 0..args.count() {
             let old = picture_path(&out, i);
             if old.is_file() {
                 std::fs::remove_file(&old)
@@ -71,7 +71,7 @@ impl Lesson {
         };
         crate::say!(
             "{name}: {} pictures from {url} ({source}) into {}",
-            args.count,
+            args.count(),
             out.display()
         );
         // Time from here: what follows is the lesson's own work.
@@ -79,7 +79,7 @@ impl Lesson {
         Ok(Lesson {
             url,
             out,
-            count: args.count as usize,
+            count: args.count(),
             timeout: args.timeout(),
             server,
             failed_children: AtomicUsize::new(0),

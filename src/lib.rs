@@ -13,9 +13,11 @@ macro_rules! say {
 }
 
 pub mod cli;
+pub mod cpus;
 pub mod download;
 pub mod jpeg;
 pub mod lesson;
+pub mod pool;
 pub mod process;
 pub mod server;
 pub mod timeline;
