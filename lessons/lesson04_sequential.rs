@@ -15,14 +15,20 @@ fn main() -> MainResult {
     let args = cli::parse("lesson04", ABOUT);
     let lesson = Lesson::start("lesson04", &args)?;
 
-    // ANCHOR: sequential
-    let downloader = Downloader::new(lesson.timeout)?;
-    for i in 0..lesson.count {
-        // One at a time: this call returns only when picture i is saved (or failed).
-        let _ = downloader.download_image(&lesson.url, &lesson.file_path(i), i);
-    }
-    // ANCHOR_END: sequential
+    download_all_sequentially(&lesson)?;
 
     lesson.finish()
 }
 // ANCHOR_END: main
+
+// ANCHOR: sequential
+/// The tutorial's loop: one download at a time.
+pub fn download_all_sequentially(lesson: &Lesson) -> anyhow::Result<()> {
+    let downloader = Downloader::new(lesson.timeout)?;
+    for i in 0..lesson.count {
+        // This call returns only when picture i is saved (or has failed).
+        let _ = downloader.download_image(&lesson.url, &lesson.file_path(i), i);
+    }
+    Ok(())
+}
+// ANCHOR_END: sequential

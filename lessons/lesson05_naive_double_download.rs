@@ -17,9 +17,20 @@ fn main() -> MainResult {
     process::init(&[DOWNLOAD_IMAGE]);
     let args = cli::parse("lesson05", ABOUT);
     let lesson = Lesson::start("lesson05", &args)?;
-    let downloader = Downloader::new(lesson.timeout)?;
 
-    // ANCHOR: naive_loop
+    download_all_naively(&lesson)?;
+
+    // How does the mistake compare with plain sequential downloads?
+    let summary = lesson.summary();
+    lesson.print_speedup("naive", &summary)?;
+    summary.into_result()
+}
+// ANCHOR_END: main
+
+// ANCHOR: naive
+/// The tutorial's naive loop: it calls `download_image` AND starts a process for it.
+pub fn download_all_naively(lesson: &Lesson) -> anyhow::Result<()> {
+    let downloader = Downloader::new(lesson.timeout)?;
     let mut processes = Vec::new();
     for i in 0..lesson.count {
         // The mistake: this call downloads picture i right here, and the loop waits...
@@ -34,11 +45,6 @@ fn main() -> MainResult {
         let exit = p.join()?;
         lesson.check_exit(&exit);
     }
-    // ANCHOR_END: naive_loop
-
-    // How does the mistake compare with plain sequential downloads?
-    let summary = lesson.summary();
-    lesson.print_speedup("naive", &summary)?;
-    summary.into_result()
+    Ok(())
 }
-// ANCHOR_END: main
+// ANCHOR_END: naive

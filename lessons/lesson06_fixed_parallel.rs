@@ -39,7 +39,13 @@ fn main() -> MainResult {
     match args.mode {
         Mode::Processes => download_all_in_processes(&lesson)?,
         Mode::Threads => download_all_in_threads(&lesson)?,
-        Mode::Rayon => download_all_with_rayon(&lesson)?,
+        Mode::Rayon => {
+            say!(
+                "rayon: {} threads in the pool",
+                rayon::current_num_threads()
+            );
+            download_all_with_rayon(&lesson)?
+        }
     }
 
     let summary = lesson.summary();
@@ -51,7 +57,7 @@ fn main() -> MainResult {
 // ANCHOR_END: main
 
 // ANCHOR: processes
-fn download_all_in_processes(lesson: &Lesson) -> anyhow::Result<()> {
+pub fn download_all_in_processes(lesson: &Lesson) -> anyhow::Result<()> {
     // First start them all: each start returns at once, the child runs on its own.
     let mut processes = Vec::new();
     for i in 0..lesson.count {
@@ -70,7 +76,7 @@ fn download_all_in_processes(lesson: &Lesson) -> anyhow::Result<()> {
 // ANCHOR_END: processes
 
 // ANCHOR: threads
-fn download_all_in_threads(lesson: &Lesson) -> anyhow::Result<()> {
+pub fn download_all_in_threads(lesson: &Lesson) -> anyhow::Result<()> {
     // Threads share memory, so they can share one HTTP client (and its connections).
     let downloader = Downloader::new(lesson.timeout)?;
     // A scope joins every thread started in it before it returns: no join to forget.
@@ -90,13 +96,12 @@ fn download_all_in_threads(lesson: &Lesson) -> anyhow::Result<()> {
 // ANCHOR_END: threads
 
 // ANCHOR: rayon
-fn download_all_with_rayon(lesson: &Lesson) -> anyhow::Result<()> {
+pub fn download_all_with_rayon(lesson: &Lesson) -> anyhow::Result<()> {
     let downloader = Downloader::new(lesson.timeout)?;
     // rayon's pool has one thread per CPU core: on 2 cores, 2 downloads at a time.
     let pool = rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("rayon-{i}"))
         .build()?;
-    say!("rayon: {} threads in the pool", pool.current_num_threads());
     pool.install(|| {
         (0..lesson.count).into_par_iter().for_each(|i| {
             let _ = downloader.download_image(&lesson.url, &lesson.file_path(i), i);

@@ -40,7 +40,10 @@ fn main() -> MainResult {
     timeline::set_quiet(true); // one line per pool size instead of one per download
 
     // ANCHOR: scaling
-    say!("\n{jobs} jobs on pools of 1 to {} worker threads:", 2 * available);
+    say!(
+        "\n{jobs} jobs on pools of 1 to {} worker threads:",
+        2 * available
+    );
     say!("workers | CPU-bound: draw a 200x3000 JPEG | I/O-bound: download a picture");
     let mut speedups = Vec::new();
     let mut one_worker = None;
@@ -74,7 +77,10 @@ fn main() -> MainResult {
 fn print_verdict(speedups: &[(usize, f64, f64)], available: usize) {
     let best_cpu = speedups.iter().map(|s| s.1).fold(0.0, f64::max);
     // The fewest workers that got within 10 % of the best CPU-bound speedup.
-    let enough = speedups.iter().find(|s| s.1 >= 0.9 * best_cpu).map_or(1, |s| s.0);
+    let enough = speedups
+        .iter()
+        .find(|s| s.1 >= 0.9 * best_cpu)
+        .map_or(1, |s| s.0);
     let Some(&(most, _, io_at_most)) = speedups.last() else {
         return;
     };

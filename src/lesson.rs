@@ -69,11 +69,13 @@ impl Lesson {
             ),
             None => "from --url".to_string(),
         };
-        crate::say!(
-            "{name}: {} pictures from {url} ({source}) into {}",
-            args.count(),
-            out.display()
-        );
+        if !timeline::is_quiet() {
+            crate::say!(
+                "{name}: {} pictures from {url} ({source}) into {}",
+                args.count(),
+                out.display()
+            );
+        }
         // Time from here: what follows is the lesson's own work.
         timeline::restart_clock();
         Ok(Lesson {
@@ -84,6 +86,21 @@ impl Lesson {
             server,
             failed_children: AtomicUsize::new(0),
         })
+    }
+
+    /// A quiet lesson for a benchmark: `count` pictures from a local server whose
+    /// latency is `WORKBOOK_BENCH_LATENCY_MS` (default 20 ms), saved in `out`.
+    pub fn for_bench(name: &str, count: usize, out: &Path) -> anyhow::Result<Lesson> {
+        timeline::set_quiet(true);
+        let args = LessonArgs {
+            count: Some(u32::try_from(count)?),
+            latency_ms: bench_latency_ms(),
+            bandwidth_kbps: None,
+            url: None,
+            out: Some(out.into()),
+            timeout_secs: 30,
+        };
+        Lesson::start(name, &args)
     }
 
     /// Where picture `i` is saved: `<out>/<i>.jpg`, as in the tutorial.
@@ -299,6 +316,15 @@ impl std::fmt::Display for Summary {
             None => write!(f, ", requests not counted (--url)"),
         }
     }
+}
+
+/// The local server's latency in benchmarks: `WORKBOOK_BENCH_LATENCY_MS`, default 20 ms
+/// (short, so that a benchmark takes seconds; the ratios are what matter).
+pub fn bench_latency_ms() -> u64 {
+    std::env::var("WORKBOOK_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(20)
 }
 
 /// Where picture `i` goes in `folder`: `<folder>/<i>.jpg`, as in the tutorial.

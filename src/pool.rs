@@ -82,7 +82,11 @@ mod tests {
         let ran = AtomicUsize::new(0);
         let result = run_on_pool(2, 6, |i| {
             ran.fetch_add(1, Ordering::SeqCst);
-            if i == 2 { Err(format!("job {i} failed")) } else { Ok(()) }
+            if i == 2 {
+                Err(format!("job {i} failed"))
+            } else {
+                Ok(())
+            }
         });
         assert_eq!(result, Err("job 2 failed".to_string()));
         assert_eq!(ran.load(Ordering::SeqCst), 6);

@@ -78,6 +78,11 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::SeqCst);
 }
 
+/// Is live printing off?
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::SeqCst)
+}
+
 /// Decides once whether output is colored: only on a terminal, and never with `NO_COLOR`.
 pub fn init_color() {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -1,0 +1,45 @@
+//! Lesson 05 measured: the naive loop (every picture downloaded directly AND in a
+//! child process) against the sequential loop of lesson 04 and the fixed parallel
+//! version of lesson 06, for 5 pictures. Each runs the lesson's own function.
+
+use criterion::{BenchmarkId, Criterion};
+use workbook::download::DOWNLOAD_IMAGE;
+use workbook::{Lesson, timeline};
+
+#[path = "common.rs"]
+mod common;
+#[allow(dead_code)]
+#[path = "../lessons/lesson04_sequential.rs"]
+mod lesson04;
+#[allow(dead_code)]
+#[path = "../lessons/lesson05_naive_double_download.rs"]
+mod lesson05;
+#[allow(dead_code)]
+#[path = "../lessons/lesson06_fixed_parallel.rs"]
+mod lesson06;
+
+type Variant = fn(&Lesson) -> anyhow::Result<()>;
+
+fn naive_vs_clean(c: &mut Criterion) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let lesson = Lesson::for_bench("lesson05", 5, out.path()).expect("lesson set-up");
+    let mut group = c.benchmark_group("lesson05");
+    let variants: [(&str, Variant); 3] = [
+        ("sequential", lesson04::download_all_sequentially),
+        ("naive", lesson05::download_all_naively),
+        ("processes", lesson06::download_all_in_processes),
+    ];
+    for (name, download_all) in variants {
+        group.bench_function(BenchmarkId::new(name, 5), |b| {
+            b.iter(|| {
+                download_all(&lesson).expect("downloads");
+                timeline::take_events();
+            });
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    common::run(&[DOWNLOAD_IMAGE], &[naive_vs_clean]);
+}
