@@ -21,7 +21,8 @@ use clap::Parser;
 use workbook::cli::LessonArgs;
 use workbook::download::{DOWNLOAD_IMAGE, leftover_temp_files};
 use workbook::lesson::{picture_path, pictures_on_disk};
-use workbook::process::Task;
+use workbook::process::{Exit, Task};
+use workbook::timeline::What;
 use workbook::{Downloader, Lesson, MainResult, Process, cli, process, say, timeline};
 
 const ABOUT: &str = "Lesson 07: start the workers and do not join them: what really happens.";
@@ -151,10 +152,47 @@ fn main() -> MainResult {
     }
     // ANCHOR_END: watch
 
+    conclude(&exit, lesson.count, args.join);
     lesson.check_exit(&exit);
     lesson.finish()
 }
 // ANCHOR_END: main
+
+/// Says what the run showed: who saved pictures after the forgetful program was gone.
+fn conclude(exit: &Exit, count: usize, joined: bool) {
+    let saved: Vec<(Duration, u32)> = timeline::snapshot()
+        .into_iter()
+        .filter(|event| matches!(event.what, What::Saved { .. }))
+        .map(|event| (event.at, event.pid))
+        .collect();
+    let after: Vec<String> = saved
+        .iter()
+        .filter(|(at, _)| *at > exit.ended_at)
+        .map(|(_, pid)| pid.to_string())
+        .collect();
+    let exited = exit.ended_at.as_secs_f64();
+    if saved.is_empty() {
+        say!(
+            "=> no picture arrived: the workers died with the forgetful program at {exited:.3} s."
+        );
+    } else if !after.is_empty() {
+        let last = saved.iter().map(|(at, _)| *at).max().unwrap_or_default();
+        say!(
+            "=> {} of {count} pictures were saved after the forgetful program had exited, by its \
+             orphaned children (pids {}). Its \"all done\" came {:.3} s too early.",
+            after.len(),
+            after.join(", "),
+            last.as_secs_f64() - exited
+        );
+    } else if joined {
+        say!("=> every picture was saved before the program exited: it joined its workers.");
+    } else {
+        say!(
+            "=> every picture was saved before the forgetful program exited, although it did \
+             not wait: its other work simply took longer than the downloads. Luck, not a fix."
+        );
+    }
+}
 
 fn report_files(folder: &Path, count: usize, at: f64) {
     let on_disk = pictures_on_disk(folder, count);

@@ -128,6 +128,13 @@ pub(crate) fn keep(event: Event) {
         .push(event);
 }
 
+/// A copy of the events recorded so far.
+pub fn snapshot() -> Vec<Event> {
+    LOG.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
 /// Takes all events recorded so far, leaving the log empty.
 pub fn take_events() -> Vec<Event> {
     std::mem::take(&mut *LOG.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
@@ -350,9 +357,7 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
 
 /// A round tick spacing that gives about four to eight ticks.
 fn tick_step(total_secs: f64) -> f64 {
-    const STEPS: [f64; 12] = [
-        0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0,
-    ];
+    const STEPS: [f64; 11] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0];
     STEPS
         .into_iter()
         .find(|step| total_secs / step <= 8.0)

@@ -1,33 +1,12 @@
 //! Lesson 04 end to end: the real binary, real sockets, real files.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
+
+mod common;
+use common::{files_in as jpegs_in, stdout};
 
 fn lesson04(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lesson04"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("lesson04 runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn jpegs_in(folder: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(folder)
-        .map(|entries| entries.filter_map(Result::ok).collect())
-        .unwrap_or_else(|_| Vec::new())
-        .into_iter()
-        .map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read(entry.path()).expect("readable"))
-        })
-        .collect();
-    files.sort();
-    files
+    common::run(env!("CARGO_BIN_EXE_lesson04"), args)
 }
 
 #[test]
@@ -51,7 +30,7 @@ fn downloads_five_complete_pictures_with_five_requests() {
             "{name} is not a whole 200x3000 JPEG"
         );
     }
-    assert!(text.contains("5 files, 5 requests"), "{text}");
+    assert!(text.contains("5 files, 5 downloads, 5 requests"), "{text}");
     // Output to a pipe has no color codes.
     assert!(!text.contains('\u{1b}'), "escape codes in piped output");
 }
@@ -146,7 +125,10 @@ fn a_closed_port_fails_clearly_and_writes_nothing() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "not one line: {stderr}");
-    assert!(stderr.contains("2 of 2 downloads failed"), "{stderr}");
+    assert!(
+        stderr.contains("0 of 2 pictures arrived: 2 failed"),
+        "{stderr}"
+    );
     assert!(jpegs_in(out.path()).is_empty());
 }
 
@@ -186,97 +168,28 @@ fn help_names_the_lesson_and_its_arguments() {
     assert!(help.contains("Lesson 04") && help.contains("--url") && help.contains("--latency-ms"));
 }
 
-/// A plain static file server this project did not write: Python's `http.server`.
-struct StaticServer {
-    child: Child,
-    port: u16,
-    log: std::sync::mpsc::Receiver<String>,
-}
-
-impl StaticServer {
-    fn start(folder: &Path) -> Option<StaticServer> {
-        let mut child = Command::new("python3")
-            .args([
-                "-u",
-                "-m",
-                "http.server",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-            ])
-            .arg(folder)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .ok()?;
-        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-        let mut first = String::new();
-        BufReader::new(child.stdout.take()?)
-            .read_line(&mut first)
-            .ok()?;
-        let port = first
-            .split("port ")
-            .nth(1)?
-            .split(' ')
-            .next()?
-            .parse()
-            .ok()?;
-        // Its access log (one line per request) goes to stderr.
-        let (send, log) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take()?;
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        Some(StaticServer { child, port, log })
-    }
-
-    fn requests_for(&self, path: &str) -> usize {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        self.log
-            .try_iter()
-            .filter(|line| line.contains(&format!("GET {path} ")))
-            .count()
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn works_against_a_static_server_it_did_not_write() {
-    let served = tempfile::tempdir().expect("tempdir");
-    let picture = workbook::server::draw_jpeg(120, 80);
-    std::fs::write(served.path().join("picture.jpg"), &picture).expect("write");
-    let Some(server) = StaticServer::start(served.path()) else {
-        eprintln!("skipped: python3 is not available to serve static files");
+    let Some(served) = common::serve_a_picture() else {
         return;
     };
-
     let out = tempfile::tempdir().expect("tempdir");
-    let url = format!("http://127.0.0.1:{}/picture.jpg", server.port);
-    let output = lesson04(&["--url", &url, "--out", &out.path().to_string_lossy()]);
+    let output = lesson04(&["--url", &served.url, "--out", &out.path().to_string_lossy()]);
     assert!(output.status.success(), "{}", stdout(&output));
     let files = jpegs_in(out.path());
     assert_eq!(files.len(), 5);
     for (name, bytes) in &files {
-        assert_eq!(bytes, &picture, "{name} differs from what was served");
+        assert_eq!(bytes, &served.bytes, "{name} differs from what was served");
     }
     assert_eq!(
-        server.requests_for("/picture.jpg"),
+        served.server.requests_for("/picture.jpg"),
         5,
         "one request per file"
     );
 
     // And a 404 from that server: clear error, no file.
     let out = tempfile::tempdir().expect("tempdir");
-    let missing = format!("http://127.0.0.1:{}/missing.jpg", server.port);
+    let missing = served.url.replace("picture.jpg", "missing.jpg");
     let output = lesson04(&[
         "--url",
         &missing,

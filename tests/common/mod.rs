@@ -1,0 +1,191 @@
+//! Helpers shared by the end-to-end tests (each test file has `mod common;`).
+#![allow(dead_code)] // not every test file uses every helper
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// Runs a lesson binary (e.g. `env!("CARGO_BIN_EXE_lesson06")`) to the end.
+pub fn run(binary: &str, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the lesson runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Every file in `folder` (pictures and anything else, such as temporary files).
+pub fn files_in(folder: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .map(|entries| entries.filter_map(Result::ok).collect())
+        .unwrap_or_else(|_| Vec::new())
+        .into_iter()
+        .filter(|entry| entry.path().is_file())
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(entry.path()).expect("readable"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Checks that `folder` holds exactly `0.jpg` .. `<count - 1>.jpg`, each a whole
+/// 200x3000 JPEG, and nothing else.
+pub fn assert_complete_pictures(folder: &Path, count: usize) {
+    let files = files_in(folder);
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let mut expected: Vec<String> = (0..count).map(|i| format!("{i}.jpg")).collect();
+    expected.sort();
+    assert_eq!(names, expected, "the files in {}", folder.display());
+    for (name, bytes) in &files {
+        assert_eq!(
+            workbook::jpeg::size(bytes),
+            Some((200, 3000)),
+            "{name} is not a whole 200x3000 JPEG"
+        );
+    }
+}
+
+/// One event line of a lesson's output: `  0.123s  pid 4101    Process-1    file 0  start ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLine {
+    pub seconds: f64,
+    pub pid: u32,
+    pub worker: String,
+    pub file: usize,
+    pub kind: String,
+}
+
+pub fn events(output: &str) -> Vec<EventLine> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                [time, "pid", pid, worker, "file", file, kind, ..] if time.ends_with('s') => {
+                    Some(EventLine {
+                        seconds: time.trim_end_matches('s').parse().ok()?,
+                        pid: pid.parse().ok()?,
+                        worker: worker.to_string(),
+                        file: file.parse().ok()?,
+                        kind: kind.to_string(),
+                    })
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Some moment lies inside every download: the last start comes before the first end.
+pub fn downloads_overlap(events: &[EventLine]) -> bool {
+    let last_start = events
+        .iter()
+        .filter(|e| e.kind == "start")
+        .map(|e| e.seconds)
+        .fold(f64::MIN, f64::max);
+    let first_end = events
+        .iter()
+        .filter(|e| e.kind == "saved")
+        .map(|e| e.seconds)
+        .fold(f64::MAX, f64::min);
+    last_start < first_end
+}
+
+/// A plain static file server this project did not write: Python's `http.server`.
+pub struct StaticServer {
+    child: Child,
+    pub port: u16,
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl StaticServer {
+    pub fn start(folder: &Path) -> Option<StaticServer> {
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(folder)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .ok()?;
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let mut first = String::new();
+        BufReader::new(child.stdout.take()?)
+            .read_line(&mut first)
+            .ok()?;
+        let port = first
+            .split("port ")
+            .nth(1)?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()?;
+        // Its access log (one line per request) goes to stderr.
+        let (send, log) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take()?;
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        Some(StaticServer { child, port, log })
+    }
+
+    pub fn requests_for(&self, path: &str) -> usize {
+        std::thread::sleep(Duration::from_millis(200));
+        self.log
+            .try_iter()
+            .filter(|line| line.contains(&format!("GET {path} ")))
+            .count()
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A static server serving one small JPEG as `/picture.jpg`; `None` without python3.
+pub struct ServedPicture {
+    pub server: StaticServer,
+    pub url: String,
+    pub bytes: Vec<u8>,
+    _folder: tempfile::TempDir,
+}
+
+pub fn serve_a_picture() -> Option<ServedPicture> {
+    let folder = tempfile::tempdir().expect("tempdir");
+    let bytes = workbook::server::draw_jpeg(120, 80);
+    std::fs::write(folder.path().join("picture.jpg"), &bytes).expect("write");
+    let Some(server) = StaticServer::start(folder.path()) else {
+        eprintln!("skipped: python3 is not available to serve static files");
+        return None;
+    };
+    let url = format!("http://127.0.0.1:{}/picture.jpg", server.port);
+    Some(ServedPicture {
+        server,
+        url,
+        bytes,
+        _folder: folder,
+    })
+}

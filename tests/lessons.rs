@@ -1,0 +1,283 @@
+//! Lessons 05, 06, 07 and 09 end to end: the real binaries, real processes, real files.
+//! The assertions are about behaviour (files, request counts, overlapping intervals,
+//! pids), never about how fast something was.
+
+use std::collections::HashSet;
+use std::process::Output;
+
+mod common;
+use common::{assert_complete_pictures, downloads_overlap, events, stderr, stdout};
+
+fn lesson(binary: &str, out: &tempfile::TempDir, args: &[&str]) -> Output {
+    let out = out.path().to_string_lossy().into_owned();
+    let mut all = vec!["--out", out.as_str()];
+    all.extend_from_slice(args);
+    common::run(binary, &all)
+}
+
+const LESSON05: &str = env!("CARGO_BIN_EXE_lesson05");
+const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
+const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
+const LESSON09: &str = env!("CARGO_BIN_EXE_lesson09");
+
+#[test]
+fn lesson05_downloads_every_picture_twice() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(LESSON05, &out, &["--latency-ms", "30"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    assert_complete_pictures(out.path(), 5);
+    assert!(
+        text.contains("5 files, 10 downloads, 10 requests"),
+        "{text}"
+    );
+    assert_eq!(text.matches("was written 2 times").count(), 5, "{text}");
+    // Each picture: once by the parent, once by a child with a pid of its own.
+    let events = events(&text);
+    let parent = events
+        .iter()
+        .find(|e| e.worker == "MainProcess")
+        .expect("parent events")
+        .pid;
+    for file in 0..5 {
+        let savers: HashSet<u32> = events
+            .iter()
+            .filter(|e| e.file == file && e.kind == "saved")
+            .map(|e| e.pid)
+            .collect();
+        assert_eq!(savers.len(), 2, "file {file}: {savers:?}");
+        assert!(savers.contains(&parent));
+    }
+    // The child for picture i starts only after the parent's own download of i ended.
+    for file in 0..5 {
+        let parent_saved = events
+            .iter()
+            .find(|e| e.file == file && e.pid == parent && e.kind == "saved");
+        let child_started = events
+            .iter()
+            .find(|e| e.file == file && e.pid != parent && e.kind == "start");
+        let (Some(saved), Some(started)) = (parent_saved, child_started) else {
+            panic!("file {file} lacks events: {text}");
+        };
+        assert!(
+            saved.seconds <= started.seconds,
+            "file {file}: the child started before the parent's download ended"
+        );
+    }
+}
+
+#[test]
+fn lesson05_makes_ten_requests_to_a_server_it_did_not_write() {
+    let Some(served) = common::serve_a_picture() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(LESSON05, &out, &["--url", &served.url]);
+    assert!(output.status.success(), "{}", stdout(&output));
+    // The 10 of the lesson, then 5 more for the sequential comparison run.
+    assert_eq!(served.server.requests_for("/picture.jpg"), 15);
+    assert!(stdout(&output).contains("5 files, 10 downloads"));
+}
+
+#[test]
+fn lesson06_processes_overlap_with_five_requests() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(LESSON06, &out, &["--latency-ms", "200"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    assert_complete_pictures(out.path(), 5);
+    assert!(text.contains("5 files, 5 downloads, 5 requests"), "{text}");
+    let events = events(&text);
+    let pids: HashSet<u32> = events.iter().map(|e| e.pid).collect();
+    assert_eq!(pids.len(), 5, "one process per picture: {text}");
+    assert!(
+        downloads_overlap(&events),
+        "the five downloads did not overlap: {text}"
+    );
+    assert!(text.contains("speedup: sequential"), "{text}");
+}
+
+#[test]
+fn lesson06_threads_share_one_process() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(
+        LESSON06,
+        &out,
+        &["--latency-ms", "200", "--mode", "threads", "--no-compare"],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert_complete_pictures(out.path(), 5);
+    let events = events(&text);
+    let pids: HashSet<u32> = events.iter().map(|e| e.pid).collect();
+    let workers: HashSet<&str> = events.iter().map(|e| e.worker.as_str()).collect();
+    assert_eq!(pids.len(), 1, "threads live in one process");
+    assert_eq!(workers.len(), 5, "five named threads: {workers:?}");
+    assert!(downloads_overlap(&events), "{text}");
+    assert!(
+        !text.contains("speedup"),
+        "--no-compare skips the comparison"
+    );
+}
+
+#[test]
+fn lesson06_rayon_uses_its_pool() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(
+        LESSON06,
+        &out,
+        &["--latency-ms", "20", "--mode", "rayon", "--no-compare"],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert_complete_pictures(out.path(), 5);
+    let pool = workbook::cpus::available();
+    assert!(
+        text.contains(&format!("rayon: {pool} threads in the pool")),
+        "{text}"
+    );
+    let workers: HashSet<String> = events(&text).into_iter().map(|e| e.worker).collect();
+    assert!(
+        workers.len() <= pool,
+        "more workers than rayon threads: {workers:?}"
+    );
+}
+
+#[test]
+fn lesson06_makes_five_requests_to_a_server_it_did_not_write() {
+    let Some(served) = common::serve_a_picture() else {
+        return;
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(LESSON06, &out, &["--url", &served.url, "--no-compare"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert_eq!(served.server.requests_for("/picture.jpg"), 5);
+    for (name, bytes) in common::files_in(out.path()) {
+        assert_eq!(bytes, served.bytes, "{name} differs from what was served");
+    }
+}
+
+#[test]
+fn lesson07_orphaned_processes_finish_after_their_parent() {
+    let out = tempfile::tempdir().expect("tempdir");
+    // The server answers after 600 ms; the forgetful program exits after 50 ms.
+    let output = lesson(
+        LESSON07,
+        &out,
+        &["--latency-ms", "600", "--other-work-ms", "50"],
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("all done at") && text.contains("with 0 of 5 pictures on disk"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 of 5 pictures were saved after the forgetful program had exited"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 of 5 pictures on disk, 0 partial files"),
+        "{text}"
+    );
+    assert_complete_pictures(out.path(), 5);
+}
+
+#[test]
+fn lesson07_threads_die_with_their_process_and_leave_no_partial_file() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(
+        LESSON07,
+        &out,
+        &[
+            "--mode",
+            "threads",
+            "--latency-ms",
+            "600",
+            "--other-work-ms",
+            "50",
+        ],
+    );
+    let text = stdout(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "pictures are missing: {text}"
+    );
+    assert!(text.contains("no picture arrived"), "{text}");
+    assert!(
+        common::files_in(out.path()).is_empty(),
+        "no picture and no partial file"
+    );
+    assert!(
+        stderr(&output).contains("0 of 5 pictures arrived"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn lesson07_with_join_says_done_only_when_done() {
+    let out = tempfile::tempdir().expect("tempdir");
+    for mode in ["processes", "threads"] {
+        let output = lesson(
+            LESSON07,
+            &out,
+            &["--mode", mode, "--join", "--latency-ms", "100"],
+        );
+        let text = stdout(&output);
+        assert!(output.status.success(), "{mode}: {text}");
+        assert!(
+            text.contains("with 5 of 5 pictures on disk"),
+            "{mode}: {text}"
+        );
+        assert!(text.contains("it joined its workers"), "{mode}: {text}");
+        assert_complete_pictures(out.path(), 5);
+    }
+}
+
+#[test]
+fn lesson09_measures_one_to_twice_the_available_workers() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(LESSON09, &out, &["--latency-ms", "10", "--count", "4"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    let available = workbook::cpus::available();
+    assert!(
+        text.contains(&format!("available_parallelism: {available}")),
+        "{text}"
+    );
+    let rows = text
+        .lines()
+        .filter(|line| line.contains("speedup") && line.contains('|'))
+        .count();
+    assert_eq!(rows, 2 * available, "{text}");
+    assert_complete_pictures(out.path(), 4);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn lesson09_sees_the_affinity_set_by_taskset() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let Ok(output) = std::process::Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            LESSON09,
+            "--latency-ms",
+            "5",
+            "--count",
+            "2",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+    else {
+        eprintln!("skipped: taskset is not installed");
+        return;
+    };
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("available_parallelism: 1 "), "{text}");
+    assert!(text.contains("CPU affinity:          1 "), "{text}");
+}
