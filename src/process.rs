@@ -25,10 +25,12 @@
 //! }
 //! ```
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -103,6 +105,7 @@ pub struct Process {
     task: &'static str,
     name: String,
     args: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 static STARTED: AtomicUsize = AtomicUsize::new(0);
@@ -115,6 +118,7 @@ impl Process {
             task: task.name,
             name: format!("Process-{n}"),
             args: Vec::new(),
+            envs: Vec::new(),
         }
     }
 
@@ -136,10 +140,17 @@ impl Process {
         self
     }
 
+    /// Sets an environment variable for the child.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Process {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
     /// Starts the child: runs this program again, as the task.
     ///
-    /// Lines the child prints are passed on (events go into the timeline, other lines
-    /// are shown with the child's name); its stderr goes straight to ours.
+    /// Lines the child prints are passed on: events go into the timeline, queue
+    /// messages into the queue (see [`get`]), other lines are printed after `  > `.
+    /// Its stderr goes straight to ours.
     pub fn start(self) -> Result<Running, ProcessError> {
         let program = std::env::current_exe().map_err(|source| ProcessError::Start {
             name: self.name.clone(),
@@ -152,6 +163,7 @@ impl Process {
         let mut command = Command::new(program);
         command
             .args(&self.args)
+            .envs(self.envs.iter().map(|(key, value)| (key, value)))
             .env(TASK_VAR, self.task)
             .env(NAME_VAR, &self.name)
             .env(timeline::START_TIME_VAR, start_ns.to_string())
@@ -170,10 +182,10 @@ impl Process {
             source,
         })?;
         let pid = child.id();
-        let reader = child.stdout.take().map(|stdout| {
-            let name = self.name.clone();
-            thread::spawn(move || pass_on_output(stdout, &name, pid))
-        });
+        let reader = child
+            .stdout
+            .take()
+            .map(|stdout| thread::spawn(move || pass_on_output(stdout)));
         Ok(Running {
             name: self.name,
             pid,
@@ -184,14 +196,58 @@ impl Process {
 }
 
 /// Reads a child's stdout line by line until the child closes it (exits or dies).
-fn pass_on_output(stdout: std::process::ChildStdout, name: &str, pid: u32) {
+fn pass_on_output(stdout: std::process::ChildStdout) {
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
-        match timeline::decode(&line) {
-            Some(event) => timeline::keep(event),
-            None => crate::say!("  [{name} pid {pid}] {line}"),
+        if let Some(event) = timeline::decode(&line) {
+            timeline::keep(event);
+        } else if let Some(message) = line.strip_prefix(QUEUE_PREFIX) {
+            arrive(message.to_string());
+        } else {
+            crate::say!("  > {line}");
         }
     }
+}
+
+/// Marks a queue message in a child's stdout.
+const QUEUE_PREFIX: &str = "@workbook-queue\t";
+
+/// Messages that arrived from children, waiting for [`get`].
+static QUEUE: (Mutex<VecDeque<String>>, Condvar) = (Mutex::new(VecDeque::new()), Condvar::new());
+
+/// Puts a message on the run's queue, like Python's `queue.put(...)`: in a child it
+/// travels to the parent as one line on stdout; in the parent it goes straight in.
+/// One line per message: line breaks are replaced by spaces.
+pub fn put(message: &str) {
+    let message = message.replace(['\n', '\r'], " ");
+    if is_child() {
+        // Ignore a closed pipe: the parent may not be listening any more.
+        let _ = writeln!(std::io::stdout(), "{QUEUE_PREFIX}{message}");
+    } else {
+        arrive(message);
+    }
+}
+
+/// Takes the oldest message off the queue, waiting up to `timeout` for one, like
+/// Python's `queue.get(timeout=...)`. `None` if nothing came in time.
+pub fn get(timeout: Duration) -> Option<String> {
+    let (queue, arrived) = &QUEUE;
+    let queue = queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (mut queue, _) = arrived
+        .wait_timeout_while(queue, timeout, |queue| queue.is_empty())
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    queue.pop_front()
+}
+
+fn arrive(message: String) {
+    let (queue, arrived) = &QUEUE;
+    queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push_back(message);
+    arrived.notify_one();
 }
 
 /// A started child process. Join it to wait for it and learn how it ended.

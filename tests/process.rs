@@ -24,6 +24,10 @@ const SLEEP: Task = Task {
     name: "sleep",
     run: sleep,
 };
+const SQUARE: Task = Task {
+    name: "square",
+    run: square,
+};
 const UNKNOWN: Task = Task {
     name: "not-registered",
     run: |_| Ok(()),
@@ -38,6 +42,15 @@ fn report(args: &[String]) -> anyhow::Result<()> {
         },
     );
     println!("an ordinary line from the child");
+    Ok(())
+}
+
+/// Puts the square of each argument on the queue.
+fn square(args: &[String]) -> anyhow::Result<()> {
+    for n in args {
+        let n: u64 = n.parse()?;
+        process::put(&format!("{n} {}", n * n));
+    }
     Ok(())
 }
 
@@ -173,8 +186,28 @@ fn children_run_at_the_same_time() {
     );
 }
 
+fn children_send_results_through_the_queue() {
+    let children: Vec<_> = [["2", "3"], ["4", "5"]]
+        .into_iter()
+        .map(|args| Process::new(&SQUARE).args(args).start().expect("starts"))
+        .collect();
+    let mut results: Vec<String> = (0..4)
+        .map(|_| process::get(Duration::from_secs(10)).expect("a result arrives"))
+        .collect();
+    results.sort();
+    assert_eq!(results, ["2 4", "3 9", "4 16", "5 25"]);
+    for child in children {
+        assert!(child.join().expect("joins").success());
+    }
+    assert_eq!(
+        process::get(Duration::from_millis(10)),
+        None,
+        "nothing more"
+    );
+}
+
 fn main() {
-    process::init(&[REPORT, FAIL, PANIC, SLEEP]);
+    process::init(&[REPORT, FAIL, PANIC, SLEEP, SQUARE]);
     timeline::set_quiet(true);
 
     let tests: &[(&str, fn())] = &[
@@ -203,6 +236,10 @@ fn main() {
         (
             "children_run_at_the_same_time",
             children_run_at_the_same_time,
+        ),
+        (
+            "children_send_results_through_the_queue",
+            children_send_results_through_the_queue,
         ),
     ];
     let mut failed = 0;
