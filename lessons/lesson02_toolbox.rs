@@ -19,8 +19,14 @@ struct Args {
 }
 
 /// The work item of this lesson: the sum of k² for k below n (wrapping on overflow).
+/// `black_box` keeps the optimizer from replacing the loop by a closed formula, and
+/// `inline(never)` makes every caller run the same machine code, so that the pools
+/// compare the same work.
+#[inline(never)]
 pub fn sum_of_squares(n: u64) -> u64 {
-    (0..n).fold(0u64, |sum, k| sum.wrapping_add(k.wrapping_mul(k)))
+    (0..n).fold(0u64, |sum, k| {
+        sum.wrapping_add(std::hint::black_box(k).wrapping_mul(k))
+    })
 }
 
 // ANCHOR: tasks

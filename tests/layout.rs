@@ -57,7 +57,11 @@ fn every_lesson_has_a_binary_a_chapter_and_a_benchmark() {
 
 #[test]
 fn every_lesson_begins_with_the_guard() {
-    for stem in lesson_stems() {
+    // Lesson 08 is about code placed before the guard: it shows it on purpose.
+    for stem in lesson_stems()
+        .into_iter()
+        .filter(|stem| !stem.starts_with("lesson08"))
+    {
         let code = read(&format!("lessons/{stem}.rs"));
         let body = code
             .split("fn main()")
@@ -73,6 +77,27 @@ fn every_lesson_begins_with_the_guard() {
             first_statement.starts_with("process::init("),
             "{stem}: main must begin with the guard, not {first_statement:?}"
         );
+    }
+}
+
+#[test]
+fn every_chapter_has_exercises_and_solutions() {
+    for stem in lesson_stems() {
+        let chapter = read(&format!("book/src/{stem}.md"));
+        for part in [
+            "## The Python shape",
+            "## Run it",
+            "## Sample output",
+            "## What really happens",
+            "## Measured",
+            "## Exercises",
+            "### Solutions",
+        ] {
+            assert!(
+                chapter.contains(part),
+                "book/src/{stem}.md has no {part:?} section"
+            );
+        }
     }
 }
 

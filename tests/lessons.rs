@@ -281,3 +281,196 @@ fn lesson09_sees_the_affinity_set_by_taskset() {
     assert!(text.contains("available_parallelism: 1 "), "{text}");
     assert!(text.contains("CPU affinity:          1 "), "{text}");
 }
+
+const LESSON01: &str = env!("CARGO_BIN_EXE_lesson01");
+const LESSON02: &str = env!("CARGO_BIN_EXE_lesson02");
+const LESSON03: &str = env!("CARGO_BIN_EXE_lesson03");
+const LESSON08: &str = env!("CARGO_BIN_EXE_lesson08");
+const LESSON10: &str = env!("CARGO_BIN_EXE_lesson10");
+
+#[test]
+fn lesson01_shows_shared_and_separate_memory_and_crash_isolation() {
+    let output = common::run(LESSON01, &["--starts", "3"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    assert!(text.contains("after a thread added 1:        1"), "{text}");
+    assert!(text.contains("the child's counter is now 1"), "{text}");
+    assert!(text.contains("after a child process added 1: 1"), "{text}");
+    assert!(
+        text.contains("exited with status 101; the parent goes on"),
+        "{text}"
+    );
+    assert!(text.contains("join() returned Err"), "{text}");
+    assert!(
+        text.contains("thread:  median") && text.contains("process: median"),
+        "{text}"
+    );
+}
+
+#[test]
+fn lesson02_children_report_through_the_queue_and_both_pools_agree() {
+    let output = common::run(LESSON02, &["--workers", "3"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    let arrivals: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("Queue          -> got:"))
+        .collect();
+    assert_eq!(arrivals.len(), 3, "{text}");
+    let pids: HashSet<&str> = arrivals
+        .iter()
+        .filter_map(|line| line.split("(pid ").nth(1))
+        .collect();
+    assert_eq!(pids.len(), 3, "three different processes: {text}");
+    assert!(
+        text.contains("3 child processes") && text.contains("same 8 results from both pools"),
+        "{text}"
+    );
+}
+
+#[test]
+fn lesson03_child_has_its_own_pid_and_its_exit_status_is_reported() {
+    let output = common::run(LESSON03, &["--name", "greeter"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    // "MainProcess (pid 100) creates a process" ... "hello from greeter (pid 101), my parent is pid 100"
+    let parent = text
+        .split("MainProcess (pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("parent pid");
+    let hello = text
+        .lines()
+        .find(|line| line.contains("hello from greeter"))
+        .expect("the child greets");
+    assert!(
+        hello.ends_with(&format!("my parent is pid {parent}")),
+        "{hello}"
+    );
+    assert!(
+        !hello.contains(&format!("(pid {parent})")),
+        "the child is another process: {hello}"
+    );
+    assert!(text.contains("exited with status 0"), "{text}");
+
+    let output = common::run(LESSON03, &["--crash"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("exited with status 101"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// Pids of the running processes whose executable is `binary` and that descend from
+/// `root` (Linux: /proc/*/exe and the parent pid in /proc/*/stat). Other tests may run
+/// the same binary at the same time; they are not counted.
+#[cfg(target_os = "linux")]
+fn processes_of(binary: &std::path::Path, root: u32) -> HashSet<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return HashSet::new();
+    };
+    let candidates: Vec<(u32, u32)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            if std::fs::read_link(entry.path().join("exe")).ok()? != binary {
+                return None;
+            }
+            // stat: "pid (name) state ppid ..."; the name may hold spaces, so split after ')'.
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut family = HashSet::from([root]);
+    loop {
+        let children: Vec<u32> = candidates
+            .iter()
+            .filter(|(pid, ppid)| family.contains(ppid) && !family.contains(pid))
+            .map(|(pid, _)| *pid)
+            .collect();
+        if children.is_empty() {
+            // The root itself counts only while it is there.
+            family.retain(|pid| *pid != root || candidates.iter().any(|(p, _)| p == pid));
+            return family;
+        }
+        family.extend(children);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn lesson08_unguarded_chain_never_exceeds_its_cap() {
+    use std::time::Duration;
+    let binary = std::fs::canonicalize(LESSON08).expect("the binary exists");
+    let mut child = std::process::Command::new(&binary)
+        .arg("--without-guard")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("lesson08 starts");
+    // Watch the process table while it runs.
+    let (mut seen, mut most_at_once) = (HashSet::new(), 0);
+    while child.try_wait().expect("try_wait").is_none() {
+        let now = processes_of(&binary, child.id());
+        most_at_once = most_at_once.max(now.len());
+        seen.extend(now);
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    let output = child.wait_with_output().expect("output");
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    // The watcher must have seen the chain at all, or the limits below prove nothing.
+    assert!(
+        seen.len() >= 2,
+        "the process table never showed the chain: {seen:?}"
+    );
+    assert!(
+        most_at_once <= 4,
+        "{most_at_once} lesson08 processes at once: more than 1 + MAX_GENERATIONS"
+    );
+    assert!(
+        seen.len() <= 4,
+        "{} lesson08 processes in all: {seen:?}",
+        seen.len()
+    );
+    assert!(text.contains("4 processes for 1 intended worker"), "{text}");
+    assert!(
+        text.contains("generation 3: started by") && !text.contains("generation 4"),
+        "{text}"
+    );
+}
+
+#[test]
+fn lesson08_with_the_guard_makes_two_processes() {
+    let output = common::run(LESSON08, &[]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("its worker: 2 processes, as intended"),
+        "{text}"
+    );
+    assert!(text.contains("4 processes for 1 intended worker"), "{text}");
+}
+
+#[test]
+fn lesson10_measures_three_kinds_of_work_four_ways() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = lesson(LESSON10, &out, &["--latency-ms", "10", "--count", "4"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    for row in ["tiny: n * 2", "CPU: draw a JPEG", "I/O: download"] {
+        let line = text
+            .lines()
+            .find(|line| line.starts_with(row))
+            .unwrap_or_else(|| panic!("no row {row}: {text}"));
+        assert_eq!(line.matches('|').count(), 5, "{line}");
+    }
+    assert_complete_pictures(out.path(), 4);
+}
