@@ -6,13 +6,30 @@ use criterion::Criterion;
 
 /// Criterion with a short warm-up and measurement and 10 samples: downloads from the
 /// local server are slow and steady, so this is plenty, and all benches stay quick.
+/// With `WORKBOOK_BENCH_QUICK=1` even shorter (a first look, not a result to quote).
 /// `--sample-size`, `--measurement-time` etc. on the command line still win.
 pub fn criterion() -> Criterion {
+    let (warm_up, measure) = if quick() {
+        (Duration::from_millis(100), Duration::from_millis(300))
+    } else {
+        (Duration::from_millis(500), Duration::from_secs(2))
+    };
     Criterion::default()
         .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(warm_up)
+        .measurement_time(measure)
         .configure_from_args()
+}
+
+/// Is `WORKBOOK_BENCH_QUICK` set (to anything but 0)?
+pub fn quick() -> bool {
+    std::env::var("WORKBOOK_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The benchmark group of a lesson that downloads, named with the server's latency
+/// (`lesson06 (20 ms)`), so that results at different latencies are never compared.
+pub fn with_latency(lesson: &str) -> String {
+    format!("{lesson} ({} ms)", workbook::lesson::bench_latency_ms())
 }
 
 /// Runs the benchmark functions after the main guard, then prints criterion's summary.

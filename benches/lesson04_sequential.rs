@@ -15,7 +15,7 @@ mod lesson04;
 
 fn sequential(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let mut group = c.benchmark_group("lesson04");
+    let mut group = c.benchmark_group(common::with_latency("lesson04"));
     for count in 1..=5 {
         let lesson = Lesson::for_bench("lesson04", count, out.path()).expect("lesson set-up");
         group.bench_function(BenchmarkId::new("sequential", count), |b| {

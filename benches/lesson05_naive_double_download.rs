@@ -23,7 +23,7 @@ type Variant = fn(&Lesson) -> anyhow::Result<()>;
 fn naive_vs_clean(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let lesson = Lesson::for_bench("lesson05", 5, out.path()).expect("lesson set-up");
-    let mut group = c.benchmark_group("lesson05");
+    let mut group = c.benchmark_group(common::with_latency("lesson05"));
     let variants: [(&str, Variant); 3] = [
         ("sequential", lesson04::download_all_sequentially),
         ("naive", lesson05::download_all_naively),

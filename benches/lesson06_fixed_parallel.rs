@@ -22,7 +22,7 @@ type Variant = fn(&Lesson) -> anyhow::Result<()>;
 
 fn parallel_vs_sequential(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let mut group = c.benchmark_group("lesson06");
+    let mut group = c.benchmark_group(common::with_latency("lesson06"));
     let variants: [(&str, Variant); 4] = [
         ("sequential", lesson04::download_all_sequentially),
         ("processes", lesson06::download_all_in_processes),

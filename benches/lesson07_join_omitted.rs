@@ -81,7 +81,7 @@ fn remove_pictures(lesson: &Lesson) {
 fn done_vs_on_disk(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let lesson = Lesson::for_bench("lesson07", COUNT, out.path()).expect("lesson set-up");
-    let mut group = c.benchmark_group("lesson07");
+    let mut group = c.benchmark_group(common::with_latency("lesson07"));
     type Workers = fn(&Lesson) -> (Duration, Duration);
     let kinds: [(&str, Workers); 2] = [("processes", processes), ("threads", threads)];
     for (kind, run) in kinds {

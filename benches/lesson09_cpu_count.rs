@@ -16,7 +16,7 @@ fn scaling(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let lesson = Lesson::for_bench("lesson09", jobs, out.path()).expect("lesson set-up");
     let downloader = Downloader::new(lesson.timeout).expect("client");
-    let mut group = c.benchmark_group("lesson09");
+    let mut group = c.benchmark_group(common::with_latency("lesson09"));
     for workers in 1..=2 * available {
         group.bench_function(BenchmarkId::new("cpu-bound", workers), |b| {
             b.iter(|| {

@@ -18,7 +18,7 @@ fn four_ways(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let lesson = Lesson::for_bench("lesson10", JOBS, out.path()).expect("lesson set-up");
     let downloader = Downloader::new(lesson.timeout).expect("client");
-    let mut group = c.benchmark_group("lesson10");
+    let mut group = c.benchmark_group(common::with_latency("lesson10"));
     for work in lesson10::works(&lesson, &downloader) {
         let kind = work.name.split(':').next().unwrap_or(work.name);
         group.bench_function(BenchmarkId::new(format!("{kind} sequential"), JOBS), |b| {

@@ -34,6 +34,10 @@ pub struct LessonArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// Skip the sequential run that a parallel lesson measures its speedup against.
+    #[arg(long)]
+    pub no_compare: bool,
+
     /// Give up on a download that has not completed after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]

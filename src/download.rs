@@ -218,6 +218,7 @@ mod tests {
         PictureServer::start(ServerConfig {
             latency: Duration::from_millis(1),
             bandwidth: None,
+            log_requests: false,
         })
         .expect("server starts")
     }

@@ -25,6 +25,7 @@ pub struct Lesson {
     pub timeout: Duration,
     server: Option<PictureServer>,
     failed_children: AtomicUsize,
+    no_compare: bool,
 }
 
 impl Lesson {
@@ -52,6 +53,7 @@ impl Lesson {
                 let config = ServerConfig {
                     latency: args.latency(),
                     bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),
+                    log_requests: false,
                 };
                 let server =
                     PictureServer::start(config).context("cannot start the picture server")?;
@@ -85,6 +87,7 @@ impl Lesson {
             timeout: args.timeout(),
             server,
             failed_children: AtomicUsize::new(0),
+            no_compare: args.no_compare,
         })
     }
 
@@ -98,6 +101,7 @@ impl Lesson {
             bandwidth_kbps: None,
             url: None,
             out: Some(out.into()),
+            no_compare: true,
             timeout_secs: 30,
         };
         Lesson::start(name, &args)
@@ -218,8 +222,12 @@ impl Lesson {
         Ok(took)
     }
 
-    /// Prints how a parallel run compares with the same downloads done sequentially.
+    /// Prints how a parallel run compares with the same downloads done sequentially,
+    /// unless `--no-compare` was given or the run failed.
     pub fn print_speedup(&self, how: &str, parallel: &Summary) -> anyhow::Result<()> {
+        if self.no_compare || !parallel.success() {
+            return Ok(());
+        }
         let sequential = self.time_sequential()?;
         let ratio = sequential.as_secs_f64() / parallel.total.as_secs_f64().max(1e-9);
         let verdict = if ratio >= 1.0 {
@@ -318,13 +326,15 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// The local server's latency in benchmarks: `WORKBOOK_BENCH_LATENCY_MS`, default 20 ms
-/// (short, so that a benchmark takes seconds; the ratios are what matter).
+/// The local server's latency in benchmarks: `WORKBOOK_BENCH_LATENCY_MS`, else 5 ms with
+/// `WORKBOOK_BENCH_QUICK` set, else 20 ms (short, so that a benchmark takes seconds;
+/// the ratios are what matter).
 pub fn bench_latency_ms() -> u64 {
+    let quick = std::env::var("WORKBOOK_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
     std::env::var("WORKBOOK_BENCH_LATENCY_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())
-        .unwrap_or(20)
+        .unwrap_or(if quick { 5 } else { 20 })
 }
 
 /// Where picture `i` goes in `folder`: `<folder>/<i>.jpg`, as in the tutorial.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 
@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub latency: Duration,
     /// Optional cap on the speed at which a body is sent, in bytes per second.
     pub bandwidth: Option<u64>,
+    /// Print one line per request on stdout (`GET /200/3000`), as the standalone
+    /// server does; the lessons keep it quiet.
+    pub log_requests: bool,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +40,7 @@ impl Default for ServerConfig {
         ServerConfig {
             latency: Duration::from_millis(300),
             bandwidth: None,
+            log_requests: false,
         }
     }
 }
@@ -186,8 +190,11 @@ impl ServerState {
 
 /// Answers every request: the routing is simple enough to do by hand, which also lets
 /// every bad request get a short, specific text answer.
-async fn answer(State(state): State<Arc<ServerState>>, uri: Uri) -> Response {
-    state.requests.fetch_add(1, Ordering::SeqCst);
+async fn answer(State(state): State<Arc<ServerState>>, method: Method, uri: Uri) -> Response {
+    let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if state.config.log_requests {
+        crate::say!("request {n}: {method} {uri}");
+    }
     tokio::time::sleep(state.config.latency).await;
 
     let (width, height) = match parse_size(uri.path()) {
@@ -337,6 +344,7 @@ mod tests {
         ServerConfig {
             latency: Duration::from_millis(5),
             bandwidth: None,
+            log_requests: false,
         }
     }
 
@@ -385,6 +393,7 @@ mod tests {
         let server = PictureServer::start(ServerConfig {
             latency: Duration::from_millis(300),
             bandwidth: None,
+            log_requests: false,
         })
         .expect("start");
         let intervals: Vec<(Instant, Instant)> = thread::scope(|scope| {
@@ -415,6 +424,7 @@ mod tests {
         let server = PictureServer::start(ServerConfig {
             latency: Duration::ZERO,
             bandwidth: Some(200_000),
+            log_requests: false,
         })
         .expect("start");
         let (status, _, body) = get(&server, "/100/100");

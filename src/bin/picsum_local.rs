@@ -1,6 +1,7 @@
 //! The local picture server on its own, for other programs (the Python originals among
 //! them): `cargo run --bin picsum-local -- --port 8000`, then fetch
-//! `http://127.0.0.1:8000/200/3000`.
+//! `http://127.0.0.1:8000/200/3000`. It prints one line per request it receives
+//! (`request 3: GET /200/3000`), so you can count what a program asked for.
 #![forbid(unsafe_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -26,6 +27,10 @@ struct Args {
     /// Cap the sending speed, in kilobytes per second.
     #[arg(long, value_name = "KB_PER_S", value_parser = clap::value_parser!(u64).range(1..))]
     bandwidth_kbps: Option<u64>,
+
+    /// Do not print a line for each request.
+    #[arg(long)]
+    quiet: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -33,6 +38,7 @@ fn main() -> anyhow::Result<()> {
     let config = ServerConfig {
         latency: Duration::from_millis(args.latency_ms),
         bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),
+        log_requests: !args.quiet,
     };
     let server =
         PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), config)
