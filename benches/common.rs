@@ -1,4 +1,5 @@
 //! What every benchmark shares (compiled into each with `#[path = "common.rs"] mod common;`).
+#![allow(dead_code)] // not every benchmark uses every helper
 
 use std::time::Duration;
 

@@ -213,7 +213,9 @@ fn find_python(given: Option<&str>) -> anyhow::Result<String> {
         }
     }
     bail!(
-        "python3 is not installed (or not on PATH): the Python side cannot run. Install Python 3 (no extra packages needed) and try again."
+        "{} is not installed (or not on PATH, or not Python 3): the Python side cannot run. \
+         Install Python 3 (no extra packages needed) and try again.",
+        given.unwrap_or("python3")
     )
 }
 
