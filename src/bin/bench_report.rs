@@ -78,7 +78,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    cases.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    cases.sort_by_key(sort_key);
     print!(
         "{}",
         report(&cases, &before, args.baseline.as_deref(), args.markdown)
