@@ -10,16 +10,23 @@ use criterion::Criterion;
 /// With `WORKBOOK_BENCH_QUICK=1` even shorter (a first look, not a result to quote).
 /// `--sample-size`, `--measurement-time` etc. on the command line still win.
 pub fn criterion() -> Criterion {
-    let (warm_up, measure) = if quick() {
-        (Duration::from_millis(100), Duration::from_millis(300))
+    // Most of a short benchmark's time goes into criterion's analysis: bootstrap
+    // resampling (100,000 resamples by default) and plots. Fewer resamples still give a
+    // stable interval for a median of 10 samples.
+    let criterion = Criterion::default().sample_size(10);
+    let criterion = if quick() {
+        criterion
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(300))
+            .nresamples(5_000)
+            .without_plots()
     } else {
-        (Duration::from_millis(500), Duration::from_secs(2))
+        criterion
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .nresamples(20_000)
     };
-    Criterion::default()
-        .sample_size(10)
-        .warm_up_time(warm_up)
-        .measurement_time(measure)
-        .configure_from_args()
+    criterion.configure_from_args()
 }
 
 /// Is `WORKBOOK_BENCH_QUICK` set (to anything but 0)?
