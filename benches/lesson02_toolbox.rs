@@ -26,7 +26,12 @@ fn pools(c: &mut Criterion) {
         b.iter(|| lesson02::pool_of_threads(&items));
     });
     for workers in [1, cpus::available()] {
-        group.bench_function(BenchmarkId::new(format!("{workers} processes"), 8), |b| {
+        let name = if workers == 1 {
+            "1 process".to_string()
+        } else {
+            format!("{workers} processes")
+        };
+        group.bench_function(BenchmarkId::new(name, 8), |b| {
             b.iter(|| lesson02::pool_of_processes(&items, workers).expect("the pool works"));
         });
     }

@@ -28,6 +28,11 @@ struct Args {
     /// Where criterion keeps its results [default: $CARGO_TARGET_DIR/criterion or target/criterion].
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+
+    /// Also write each lesson's Markdown table to BOOK_DIR/<lesson>.md (the book's
+    /// "Measured" sections include these files).
+    #[arg(long, value_name = "BOOK_DIR")]
+    book: Option<PathBuf>,
 }
 
 /// One measured case: `group/variant/size`, with its median and interval in ns.
@@ -83,6 +88,15 @@ fn main() -> ExitCode {
         "{}",
         report(&cases, &before, args.baseline.as_deref(), args.markdown)
     );
+    if let Some(book) = &args.book {
+        if let Err(error) = write_book_tables(book, &cases) {
+            eprintln!(
+                "bench-report: cannot write the tables into {}: {error}",
+                book.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     if skipped > 0 {
         eprintln!("bench-report: skipped {skipped} incomplete or unreadable results");
     }
@@ -146,13 +160,33 @@ fn read_case(folder: &Path) -> Option<Case> {
     })
 }
 
-/// Lessons in order; within a lesson by size (as a number), sequential first.
-fn sort_key(case: &Case) -> (String, u64, String, bool, String) {
+/// The kind of work a variant name starts with: `CPU threads` -> `CPU`; `threads` -> ``.
+fn kind(variant: &str) -> &str {
+    variant.rsplit_once(' ').map_or("", |(kind, _)| kind)
+}
+
+/// The sequential case a variant is compared with: `CPU sequential` for `CPU threads`
+/// (lesson 10), else `sequential`, of the same size.
+fn sequential_for<'a>(case: &Case, rows: &[&'a Case]) -> Option<&'a Case> {
+    let own_kind = format!("{} sequential", kind(&case.variant));
+    rows.iter()
+        .find(|other| other.size == case.size && other.variant == own_kind)
+        .or_else(|| {
+            rows.iter()
+                .find(|other| other.size == case.size && other.variant == "sequential")
+        })
+        .copied()
+}
+
+/// Lessons in order; within a lesson by size (as a number), then by kind of work,
+/// sequential first.
+fn sort_key(case: &Case) -> (String, u64, String, String, bool, String) {
     (
         case.group.clone(),
         case.size.parse().unwrap_or(u64::MAX),
         case.size.clone(),
-        case.variant != "sequential",
+        kind(&case.variant).to_string(),
+        !case.variant.ends_with("sequential"),
         case.variant.clone(),
     )
 }
@@ -193,11 +227,8 @@ fn report(cases: &[Case], before: &[Case], baseline: Option<&str>, markdown: boo
         }
         let mut table: Vec<Vec<String>> = Vec::new();
         for case in &rows {
-            let sequential = rows
-                .iter()
-                .find(|other| other.variant == "sequential" && other.size == case.size);
-            let speedup =
-                sequential.map_or(String::new(), |s| format!("{:.2}x", s.median / case.median));
+            let sequential = sequential_for(case, &rows);
+            let speedup = sequential.map_or(String::new(), |s| speedup(s.median / case.median));
             let mut row = vec![
                 case.variant.clone(),
                 case.size.clone(),
@@ -219,6 +250,26 @@ fn report(cases: &[Case], before: &[Case], baseline: Option<&str>, markdown: boo
             }
             table.push(row);
         }
+        // Leave out columns with nothing in them (no sizes, no sequential variant).
+        let keep: Vec<bool> = (0..header.len())
+            .map(|i| table.iter().any(|row| !row[i].is_empty()))
+            .collect();
+        let header: Vec<&str> = header
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(h, _)| *h)
+            .collect();
+        let table: Vec<Vec<String>> = table
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c)
+                    .collect()
+            })
+            .collect();
         if markdown {
             out += &format!("**{group}** ({machine}; criterion medians)\n\n");
             out += &format!("| {} |\n", header.join(" | "));
@@ -257,6 +308,82 @@ fn report(cases: &[Case], before: &[Case], baseline: Option<&str>, markdown: boo
         }
     }
     out
+}
+
+/// Writes `<book>/<lesson>.md` for each lesson: when and where it was measured, the
+/// command, and the Markdown table(s).
+fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
+    std::fs::create_dir_all(book)?;
+    let latency = format!(
+        "({} ms)",
+        std::env::var("WORKBOOK_BENCH_LATENCY_MS").unwrap_or_else(|_| "20".into())
+    );
+    let is_lesson = |name: &&str| {
+        name.len() == 8
+            && name.starts_with("lesson")
+            && name[6..].chars().all(|c| c.is_ascii_digit())
+    };
+    let mut lessons: Vec<&str> = cases
+        .iter()
+        .filter_map(|case| case.group.split(' ').next())
+        .filter(is_lesson)
+        .collect();
+    lessons.sort();
+    lessons.dedup();
+    for lesson in lessons {
+        let groups: Vec<&str> = cases
+            .iter()
+            .filter(|case| case.group.split(' ').next() == Some(lesson))
+            .map(|case| case.group.as_str())
+            .collect();
+        // `lesson01`, or `lesson06 (20 ms)`: one group, never a mix of latencies.
+        let wanted = groups
+            .iter()
+            .find(|group| group.ends_with(&latency))
+            .or_else(|| groups.iter().find(|group| **group == lesson));
+        let Some(wanted) = wanted else { continue };
+        let mine: Vec<Case> = cases
+            .iter()
+            .filter(|case| case.group == *wanted)
+            .cloned()
+            .collect();
+        let latest = mine.iter().filter_map(|case| case.measured).max();
+        let date = latest.map_or("an unknown date".to_string(), date);
+        let text = format!(
+            "Measured on {date} with `cargo bench --bench {lesson}`, then \
+             `cargo run --bin bench-report -- --book book/src/measured`:\n\n{}",
+            report(&mine, &[], None, true)
+        );
+        std::fs::write(book.join(format!("{lesson}.md")), text)?;
+    }
+    Ok(())
+}
+
+/// A time as a date, `2026-11-25` (UTC).
+fn date(time: std::time::SystemTime) -> String {
+    let days = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() / 86_400) as i64;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A speedup as `2.84x`; a big slowdown as `200x slower`, which `0.00x` would hide.
+fn speedup(ratio: f64) -> String {
+    if ratio >= 0.1 {
+        format!("{ratio:.2}x")
+    } else {
+        format!("{:.0}x slower", 1.0 / ratio)
+    }
 }
 
 /// Nanoseconds as a readable time.
