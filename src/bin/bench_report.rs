@@ -88,14 +88,14 @@ fn main() -> ExitCode {
         "{}",
         report(&cases, &before, args.baseline.as_deref(), args.markdown)
     );
-    if let Some(book) = &args.book {
-        if let Err(error) = write_book_tables(book, &cases) {
-            eprintln!(
-                "bench-report: cannot write the tables into {}: {error}",
-                book.display()
-            );
-            return ExitCode::FAILURE;
-        }
+    if let Some(book) = &args.book
+        && let Err(error) = write_book_tables(book, &cases)
+    {
+        eprintln!(
+            "bench-report: cannot write the tables into {}: {error}",
+            book.display()
+        );
+        return ExitCode::FAILURE;
     }
     if skipped > 0 {
         eprintln!("bench-report: skipped {skipped} incomplete or unreadable results");
