@@ -9,8 +9,11 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(after_help = "\
 Without --url, the lesson starts its own picture server on 127.0.0.1 (no internet needed).
-A download that fails is reported with its URL and reason and leaves no file behind;
-the others go on. The exit status is 0 only when every picture arrived.")]
+A download that fails (HTTP error, cut connection, timeout) is reported on one line with
+its URL, file and reason, and leaves no file behind; the others go on. A picture is
+written to a temporary file and renamed when complete, so a file you see is whole.
+Ctrl-C stops the child processes and removes partial files (exit status 130).
+Exit status: 0 when every picture arrived, 1 when some did not, 2 for bad arguments.")]
 pub struct LessonArgs {
     /// How many pictures to download [default: 5].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]

@@ -32,6 +32,13 @@ pub enum DownloadError {
         got: u64,
         expected: u64,
     },
+    #[error("{url}: the connection was cut after {got} of {expected} bytes ({reason})")]
+    Cut {
+        url: String,
+        got: u64,
+        expected: u64,
+        reason: String,
+    },
     #[error("{url}: the server sent an empty body")]
     Empty { url: String },
     #[error("{url}: {reason}")]
@@ -68,6 +75,7 @@ impl Downloader {
     /// announced; then the bytes go to a temporary file beside `path`, which is
     /// renamed to `path`.
     pub fn fetch_to_file(&self, url: &str, path: &Path) -> Result<u64, DownloadError> {
+        let started = std::time::Instant::now();
         let http_error = |error: reqwest::Error| self.classify(url, error);
         let response = self.client.get(url).send().map_err(http_error)?;
         let status = response.status();
@@ -78,7 +86,38 @@ impl Downloader {
             });
         }
         let expected = response.content_length();
-        let body = response.bytes().map_err(http_error)?;
+        // Read the body ourselves, so that a cut connection can say how much arrived,
+        // and check the deadline between reads: reqwest's timeout does not cover a body
+        // read piece by piece, and a server can trickle bytes forever.
+        let mut body = Vec::with_capacity(expected.map_or(0, |n| n.min(64 << 20) as usize));
+        let mut response = response;
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let read = match std::io::Read::read(&mut response, &mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) if is_timeout(&error) => return Err(self.timed_out(url)),
+                Err(error) => {
+                    return Err(match expected {
+                        Some(expected) => DownloadError::Cut {
+                            url: url.into(),
+                            got: body.len() as u64,
+                            expected,
+                            reason: reason(&error),
+                        },
+                        None => DownloadError::Http {
+                            url: url.into(),
+                            reason: reason(&error),
+                        },
+                    });
+                }
+            };
+            body.extend_from_slice(&chunk[..read]);
+            if started.elapsed() > self.timeout {
+                return Err(self.timed_out(url));
+            }
+        }
         let got = body.len() as u64;
         if let Some(expected) = expected
             && got != expected
@@ -119,14 +158,18 @@ impl Downloader {
         result
     }
 
+    fn timed_out(&self, url: &str) -> DownloadError {
+        DownloadError::Timeout {
+            url: url.into(),
+            seconds: self.timeout.as_secs_f64(),
+        }
+    }
+
     /// Turns reqwest's error into one of ours, with the deepest reason in one line.
     fn classify(&self, url: &str, error: reqwest::Error) -> DownloadError {
         let url = url.to_string();
         if error.is_timeout() {
-            DownloadError::Timeout {
-                url,
-                seconds: self.timeout.as_secs_f64(),
-            }
+            self.timed_out(&url)
         } else if error.is_connect() {
             DownloadError::Connect {
                 url,
@@ -185,6 +228,15 @@ pub fn save_atomically(path: &Path, bytes: &[u8]) -> Result<(), DownloadError> {
     Ok(())
 }
 
+/// Removes the temporary files in `folder` that downloads left behind when they were
+/// killed mid-write (a process killed with SIGKILL cannot clean up); returns how many.
+pub fn remove_temp_files(folder: &Path) -> usize {
+    leftover_temp_files(folder)
+        .iter()
+        .filter(|path| std::fs::remove_file(path).is_ok())
+        .count()
+}
+
 /// Files in `folder` left behind by a download that never finished (there should be none).
 pub fn leftover_temp_files(folder: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(folder) else {
@@ -195,6 +247,24 @@ pub fn leftover_temp_files(folder: &Path) -> Vec<PathBuf> {
         .filter(|entry| entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
         .map(|entry| entry.path())
         .collect()
+}
+
+/// Did reading the body fail because the client's timeout ran out?
+fn is_timeout(error: &std::io::Error) -> bool {
+    if error.kind() == std::io::ErrorKind::TimedOut {
+        return true;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(error) = source {
+        if error
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout)
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// The innermost cause of an error, which is the one that says what went wrong
@@ -219,6 +289,7 @@ mod tests {
             latency: Duration::from_millis(1),
             bandwidth: None,
             log_requests: false,
+            faults: Vec::new(),
         })
         .expect("server starts")
     }

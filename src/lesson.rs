@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use colored::Colorize;
 
 use crate::cli::LessonArgs;
-use crate::process::Exit;
+use crate::process::{self, Exit};
 use crate::server::{PictureServer, ServerConfig};
 use crate::timeline::{self, Outcome, What};
 
@@ -37,6 +37,16 @@ impl Lesson {
             .clone()
             .unwrap_or_else(|| Path::new("downloads").join(name));
         prepare_folder(&out)?;
+        let stale = crate::download::remove_temp_files(&out);
+        if stale > 0 {
+            crate::say!(
+                "removed {stale} partial files left in {} by an interrupted run",
+                out.display()
+            );
+        }
+        if !process::is_child() {
+            stop_cleanly_on_ctrl_c(&out);
+        }
         // Pictures from an earlier run would look like this run's: remove the ones
         // this run is about to write, so that what is on disk afterwards is its work.
         for i in 0..args.count() {
@@ -54,6 +64,7 @@ impl Lesson {
                     latency: args.latency(),
                     bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),
                     log_requests: false,
+                    faults: Vec::new(),
                 };
                 let server =
                     PictureServer::start(config).context("cannot start the picture server")?;
@@ -128,10 +139,17 @@ impl Lesson {
         self.server.as_ref().map(PictureServer::requests)
     }
 
-    /// Notes how a child ended: a child that failed or crashed is reported by name,
-    /// pid and status, and makes the lesson fail.
+    /// Notes how a child ended. A child whose download failed has said so already (its
+    /// FAILED line); any other failure (a crash, a kill) is reported here by name, pid
+    /// and status, and makes the lesson fail.
     pub fn check_exit(&self, exit: &Exit) {
-        if !exit.success() {
+        if exit.success() {
+            return;
+        }
+        let explained = timeline::snapshot()
+            .iter()
+            .any(|event| event.pid == exit.pid && matches!(event.what, What::Failed { .. }));
+        if !explained {
             crate::say!("{}", format!("process {exit}").red());
             self.failed_children.fetch_add(1, Ordering::SeqCst);
         }
@@ -141,6 +159,10 @@ impl Lesson {
     pub fn summary(&self) -> Summary {
         let total = timeline::elapsed();
         let events = timeline::take_events();
+        let removed = crate::download::remove_temp_files(&self.out);
+        if removed > 0 {
+            crate::say!("removed {removed} partial files left by workers that died mid-write");
+        }
         let bars = timeline::bars(&events);
         crate::say!();
         crate::say!("{}", timeline::draw(&bars, total, 50).trim_end());
@@ -289,7 +311,10 @@ impl Summary {
             why.push(format!("{} never finished", self.unfinished));
         }
         if self.failed_children > 0 {
-            why.push(format!("{} child processes failed", self.failed_children));
+            why.push(format!(
+                "{} child processes crashed or were killed",
+                self.failed_children
+            ));
         }
         if why.is_empty() {
             why.push("the others were never downloaded".into());
@@ -335,6 +360,23 @@ pub fn bench_latency_ms() -> u64 {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .unwrap_or(if quick { 5 } else { 20 })
+}
+
+/// On Ctrl-C (or SIGTERM): stop the children, remove partial files, exit with 130.
+/// Without this, children started as processes would go on as orphans when only the
+/// parent is interrupted, and a child killed mid-write would leave its temporary file.
+fn stop_cleanly_on_ctrl_c(out: &Path) {
+    let out = out.to_path_buf();
+    // Only one handler per process; a second lesson in one process (benchmarks) keeps
+    // the first.
+    let _ = ctrlc::set_handler(move || {
+        let stopped = process::stop_all_children();
+        let removed = crate::download::remove_temp_files(&out);
+        eprintln!(
+            "interrupted: stopped {stopped} child processes, removed {removed} partial files"
+        );
+        std::process::exit(130);
+    });
 }
 
 /// Where picture `i` goes in `folder`: `<folder>/<i>.jpg`, as in the tutorial.

@@ -30,7 +30,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -186,6 +186,8 @@ impl Process {
             .stdout
             .take()
             .map(|stdout| thread::spawn(move || pass_on_output(stdout)));
+        let child = Arc::new(Mutex::new(child));
+        lock(&LIVE).push((pid, child.clone()));
         Ok(Running {
             name: self.name,
             pid,
@@ -258,7 +260,7 @@ fn arrive(message: String) {
 pub struct Running {
     name: String,
     pid: u32,
-    child: Child,
+    child: Arc<Mutex<Child>>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -283,12 +285,27 @@ impl Running {
     /// The output is read to its end: if the child left children of its own running
     /// (lesson 07), they still hold the pipe, and `join` returns when they close it.
     pub fn join(mut self) -> Result<Exit, ProcessError> {
-        let status = self.child.wait().map_err(|source| ProcessError::Wait {
-            name: self.name.clone(),
-            pid: self.pid,
-            source,
-        })?;
+        // Poll rather than block in wait(), so that `stop_all_children` can take the
+        // child and kill it meanwhile (Ctrl-C). The pause grows to 2 ms: a join
+        // returns at most that long after the child has ended.
+        let mut pause = Duration::from_micros(50);
+        let status = loop {
+            let polled = lock(&self.child).try_wait();
+            match polled {
+                Ok(Some(status)) => break status,
+                Ok(None) => thread::sleep(pause),
+                Err(source) => {
+                    return Err(ProcessError::Wait {
+                        name: self.name.clone(),
+                        pid: self.pid,
+                        source,
+                    });
+                }
+            }
+            pause = (pause * 2).min(Duration::from_millis(2));
+        };
         let ended_at = timeline::elapsed();
+        lock(&LIVE).retain(|(pid, _)| *pid != self.pid);
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
@@ -299,6 +316,28 @@ impl Running {
             ended_at,
         })
     }
+}
+
+/// Children started by this process and not joined yet.
+static LIVE: Mutex<Vec<(u32, Arc<Mutex<Child>>)>> = Mutex::new(Vec::new());
+
+/// Kills every child this process started and has not joined, and waits for them;
+/// returns how many. For a parent that is interrupted (Ctrl-C) and must not leave
+/// its children running on their own.
+pub fn stop_all_children() -> usize {
+    let children = std::mem::take(&mut *lock(&LIVE));
+    for (_, child) in &children {
+        let mut child = lock(child);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    children.len()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How a child ended.

@@ -23,8 +23,43 @@ use tokio::sync::oneshot;
 /// The largest width or height the server draws; bigger sizes get 400.
 pub const MAX_SIDE: u32 = 5000;
 
-/// How the server behaves.
+/// A failure the server can be told to produce, to see how a client copes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this HTTP status (404, 500, 503, ...) and a short text body.
+    Status(u16),
+    /// Send the headers, then close the connection before any of the body.
+    Reset,
+    /// Send the headers and half the body, then close the connection.
+    Truncate,
+    /// Never answer (the client's timeout has to end it).
+    Stall,
+    /// Send the picture at 1 KB/s: a 200 KB picture takes minutes.
+    Trickle,
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// `404`, `500`, `503` (any status from 400 to 599), `reset`, `truncate`, `stall`, `trickle`.
+    fn from_str(text: &str) -> Result<Fault, String> {
+        match text {
+            "reset" => Ok(Fault::Reset),
+            "truncate" => Ok(Fault::Truncate),
+            "stall" => Ok(Fault::Stall),
+            "trickle" => Ok(Fault::Trickle),
+            code => match code.parse::<u16>() {
+                Ok(code) if (400..=599).contains(&code) => Ok(Fault::Status(code)),
+                _ => Err(format!(
+                    "unknown fault {text:?}: use a status from 400 to 599, reset, truncate, stall or trickle"
+                )),
+            },
+        }
+    }
+}
+
+/// How the server behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     /// Time the server waits before it answers each request.
     pub latency: Duration,
@@ -33,6 +68,9 @@ pub struct ServerConfig {
     /// Print one line per request on stdout (`GET /200/3000`), as the standalone
     /// server does; the lessons keep it quiet.
     pub log_requests: bool,
+    /// Faults by request number (the first request is 1). Any request can also ask
+    /// for a fault itself: `/200/3000?fault=500`.
+    pub faults: Vec<(usize, Fault)>,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +79,7 @@ impl Default for ServerConfig {
             latency: Duration::from_millis(300),
             bandwidth: None,
             log_requests: false,
+            faults: Vec::new(),
         }
     }
 }
@@ -150,9 +189,9 @@ impl PictureServer {
         self.state.requests.load(Ordering::SeqCst)
     }
 
-    /// The latency and bandwidth the server was started with.
-    pub fn config(&self) -> ServerConfig {
-        self.state.config
+    /// The latency, bandwidth and faults the server was started with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.state.config
     }
 
     /// Runs until the process is stopped (for the standalone `picsum-local`).
@@ -195,7 +234,31 @@ async fn answer(State(state): State<Arc<ServerState>>, method: Method, uri: Uri)
     if state.config.log_requests {
         crate::say!("request {n}: {method} {uri}");
     }
+    let asked = uri.query().and_then(|query| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("fault="))
+            .map(str::parse::<Fault>)
+    });
+    let fault = match asked {
+        Some(Ok(fault)) => Some(fault),
+        Some(Err(message)) => return (StatusCode::BAD_REQUEST, message + "\n").into_response(),
+        None => state
+            .config
+            .faults
+            .iter()
+            .find(|(at, _)| *at == n)
+            .map(|(_, fault)| *fault),
+    };
+    if fault == Some(Fault::Stall) {
+        // Longer than any client should wait; the client's timeout ends it.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
     tokio::time::sleep(state.config.latency).await;
+    if let Some(Fault::Status(code)) = fault {
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (status, format!("injected fault: status {code}\n")).into_response();
+    }
 
     let (width, height) = match parse_size(uri.path()) {
         Ok(size) => size,
@@ -215,15 +278,35 @@ async fn answer(State(state): State<Arc<ServerState>>, method: Method, uri: Uri)
         }
     };
     let length = picture.len();
-    let body = match state.config.bandwidth {
-        None => Body::from(picture),
-        Some(bytes_per_second) => Body::from_stream(trickle(picture, bytes_per_second)),
+    let body = match (fault, state.config.bandwidth) {
+        (Some(Fault::Reset), _) => Body::from_stream(cut_off(picture.slice(..0))),
+        (Some(Fault::Truncate), _) => Body::from_stream(cut_off(picture.slice(..length / 2))),
+        (Some(Fault::Trickle), _) => Body::from_stream(trickle(picture, 1000)),
+        (_, Some(bytes_per_second)) => Body::from_stream(trickle(picture, bytes_per_second)),
+        (_, None) => Body::from(picture),
     };
     Response::builder()
         .header(header::CONTENT_TYPE, "image/jpeg")
         .header(header::CONTENT_LENGTH, length)
         .body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// A body that sends `part` and then fails, so that the server closes the connection
+/// before the announced length: what a client sees when a connection is cut. The pause
+/// lets the part reach the client before the cut.
+fn cut_off(part: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::unfold(Some(part), |part| async move {
+        match part {
+            Some(part) => Some((Ok(part), None)),
+            None => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let error =
+                    std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected fault");
+                Some((Err(error), None))
+            }
+        }
+    })
 }
 
 /// Reads `/{width}/{height}`; anything else is a 404, a bad size a 400.
@@ -345,6 +428,7 @@ mod tests {
             latency: Duration::from_millis(5),
             bandwidth: None,
             log_requests: false,
+            faults: Vec::new(),
         }
     }
 
@@ -394,6 +478,7 @@ mod tests {
             latency: Duration::from_millis(300),
             bandwidth: None,
             log_requests: false,
+            faults: Vec::new(),
         })
         .expect("start");
         let intervals: Vec<(Instant, Instant)> = thread::scope(|scope| {
@@ -425,11 +510,78 @@ mod tests {
             latency: Duration::ZERO,
             bandwidth: Some(200_000),
             log_requests: false,
+            faults: Vec::new(),
         })
         .expect("start");
         let (status, _, body) = get(&server, "/100/100");
         assert_eq!(status, 200);
         assert_eq!(crate::jpeg::size(&body), Some((100, 100)));
+    }
+
+    #[test]
+    fn malformed_requests_do_not_stop_it() {
+        let server = PictureServer::start(quick()).expect("start");
+        for garbage in [
+            &b"GARBAGE\r\n\r\n"[..],
+            b"GET\r\n\r\n",
+            b"\x00\x01\x02\xff",
+            b"GET /200/3000 HTTP/9.9\r\n\r\n",
+        ] {
+            let mut stream = TcpStream::connect(server.addr()).expect("connect");
+            stream.write_all(garbage).expect("send");
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+        }
+        assert_eq!(get(&server, "/20/20").0, 200, "still answering");
+    }
+
+    #[test]
+    fn a_few_hundred_concurrent_requests_all_get_their_picture() {
+        let server = PictureServer::start(ServerConfig {
+            latency: Duration::from_millis(50),
+            ..ServerConfig::default()
+        })
+        .expect("start");
+        let statuses: Vec<u16> = thread::scope(|scope| {
+            let handles: Vec<_> = (0..300)
+                .map(|_| scope.spawn(|| get(&server, "/64/64").0))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("request thread"))
+                .collect()
+        });
+        assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+        assert_eq!(server.requests(), 300);
+    }
+
+    #[test]
+    fn faults_by_request_number_and_by_query() {
+        let server = PictureServer::start(ServerConfig {
+            faults: vec![(2, Fault::Status(503))],
+            ..quick()
+        })
+        .expect("start");
+        assert_eq!(get(&server, "/20/20").0, 200);
+        assert_eq!(get(&server, "/20/20").0, 503);
+        assert_eq!(get(&server, "/20/20").0, 200);
+        assert_eq!(get(&server, "/20/20?fault=404").0, 404);
+        assert_eq!(get(&server, "/20/20?fault=nonsense").0, 400);
+        let (status, headers, body) = get(&server, "/200/300?fault=truncate");
+        assert_eq!(status, 200);
+        let announced: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .map(|(_, v)| v.parse().expect("a number"))
+            .expect("content-length");
+        assert!(
+            body.len() < announced,
+            "{} of {announced} bytes",
+            body.len()
+        );
+        assert_eq!("reset".parse::<Fault>(), Ok(Fault::Reset));
+        assert!("200".parse::<Fault>().is_err(), "200 is not a fault");
     }
 
     #[test]

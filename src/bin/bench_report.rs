@@ -2,6 +2,9 @@
 //! confidence interval, and the speedup over the `sequential` variant of the same
 //! lesson and size. `cargo bench` first, then `cargo run --bin bench-report`.
 #![forbid(unsafe_code)]
+// Nothing a user or the network controls may end in a panic: no unwrap or expect
+// outside the tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

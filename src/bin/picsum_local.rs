@@ -3,13 +3,16 @@
 //! `http://127.0.0.1:8000/200/3000`. It prints one line per request it receives
 //! (`request 3: GET /200/3000`), so you can count what a program asked for.
 #![forbid(unsafe_code)]
+// Nothing a user or the network controls may end in a panic: no unwrap or expect
+// outside the tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use workbook::server::{PictureServer, ServerConfig};
+use workbook::server::{Fault, PictureServer, ServerConfig};
 
 /// A stand-in for https://picsum.photos on 127.0.0.1: GET /{width}/{height} answers a JPEG.
 #[derive(Parser)]
@@ -31,6 +34,23 @@ struct Args {
     /// Do not print a line for each request.
     #[arg(long)]
     quiet: bool,
+
+    /// Make request N fail: N:404, N:500, N:503 (any status 400-599), N:reset,
+    /// N:truncate, N:stall or N:trickle. Repeat for more. Any request can also ask for
+    /// a fault itself: /200/3000?fault=500.
+    #[arg(long, value_name = "N:FAULT", value_parser = parse_fault)]
+    fault: Vec<(usize, Fault)>,
+}
+
+fn parse_fault(text: &str) -> Result<(usize, Fault), String> {
+    let (n, fault) = text.split_once(':').ok_or("expected N:FAULT, e.g. 3:500")?;
+    let n: usize = n
+        .parse()
+        .map_err(|_| format!("{n:?} is not a request number"))?;
+    if n == 0 {
+        return Err("requests are numbered from 1".into());
+    }
+    Ok((n, fault.parse()?))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,13 +59,14 @@ fn main() -> anyhow::Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),
         log_requests: !args.quiet,
+        faults: args.fault,
     };
     let server =
         PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), config)
             .context("picsum-local")?;
     // The first line names the address, so a script can read the port it got.
-    println!("listening on http://{}", server.addr());
-    println!(
+    workbook::say!("listening on http://{}", server.addr());
+    workbook::say!(
         "try http://{}/200/3000 ({} ms latency); Ctrl-C stops the server",
         server.addr(),
         args.latency_ms

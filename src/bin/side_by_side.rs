@@ -6,6 +6,9 @@
 //! made from the server's request log, and prints one table. Then it compares the cost
 //! of starting a process, and what each language says about the CPU count.
 #![forbid(unsafe_code)]
+// Nothing a user or the network controls may end in a panic: no unwrap or expect
+// outside the tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
