@@ -83,11 +83,18 @@ pub fn is_quiet() -> bool {
     QUIET.load(Ordering::SeqCst)
 }
 
-/// Decides once whether output is colored: only on a terminal, and never with `NO_COLOR`.
+/// Decides once whether output is colored (only on a terminal, and never with
+/// `NO_COLOR`) and how bars are drawn: `█` on a terminal, `#` when the output goes to
+/// a file or a pipe, where a block character may not be one column wide (in a
+/// browser, say).
 pub fn init_color() {
+    let terminal = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    colored::control::set_override(std::io::stdout().is_terminal() && !no_color);
+    colored::control::set_override(terminal && !no_color);
+    PLAIN_BARS.store(!terminal, Ordering::SeqCst);
 }
+
+static PLAIN_BARS: AtomicBool = AtomicBool::new(false);
 
 /// Who is working: the current thread's name if it has one of its own (`Thread-3`,
 /// `rayon-1`), else the process's name (`MainProcess`, `Process-2`).
@@ -226,6 +233,61 @@ pub(crate) fn decode(line: &str) -> Option<Event> {
     })
 }
 
+/// An event line as [`describe`] prints it (without color), read back by the tests
+/// and by the exercise checker: `  0.123s  pid 4101    Process-1    file 0  start ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintedEvent {
+    pub seconds: f64,
+    pub pid: u32,
+    pub worker: String,
+    pub file: usize,
+    /// `start`, `saved` or `FAILED`.
+    pub kind: String,
+}
+
+/// Reads the event lines of a lesson's output; other lines are skipped.
+pub fn read_printed_events(output: &str) -> Vec<PrintedEvent> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                [time, "pid", pid, worker, "file", file, kind, ..] if time.ends_with('s') => {
+                    Some(PrintedEvent {
+                        seconds: time.trim_end_matches('s').parse().ok()?,
+                        pid: pid.parse().ok()?,
+                        worker: worker.to_string(),
+                        file: file.parse().ok()?,
+                        kind: kind.to_string(),
+                    })
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The most downloads that were under way at the same moment, from printed events.
+pub fn most_at_once(events: &[PrintedEvent]) -> usize {
+    let mut changes: Vec<(f64, i32)> = events
+        .iter()
+        .filter_map(|event| match event.kind.as_str() {
+            "start" => Some((event.seconds, 1)),
+            "saved" | "FAILED" => Some((event.seconds, -1)),
+            _ => None,
+        })
+        .collect();
+    // At equal times, count the ends first: a download that ends as the next starts
+    // did not run at the same time as it.
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, change) in changes {
+        now += change;
+        most = most.max(now);
+    }
+    most.max(0) as usize
+}
+
 /// One bar: a download from its start to its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bar {
@@ -305,6 +367,11 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
     let label_width = labels.iter().map(String::len).max().unwrap_or(0);
     let column = |t: Duration| ((t.as_secs_f64() / total_secs) * width as f64).round() as usize;
 
+    let block = if PLAIN_BARS.load(Ordering::SeqCst) {
+        "#"
+    } else {
+        "█"
+    };
     let mut out = String::new();
     // The axis: a tick label every `step` seconds, placed over its column.
     let step = tick_step(total_secs);
@@ -336,7 +403,7 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
             _ => column(bar.end).clamp(from + 1, width),
         };
         let fill = match bar.outcome {
-            Outcome::Saved => "█",
+            Outcome::Saved => block,
             Outcome::Failed => "x",
             Outcome::Unfinished => "?",
         };
@@ -350,7 +417,10 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
         let _ = writeln!(out, "{label:label_width$} |{line}|");
     }
     if bars.iter().any(|bar| bar.outcome != Outcome::Saved) {
-        let _ = writeln!(out, "(█ saved, x failed, ? started but never finished)");
+        let _ = writeln!(
+            out,
+            "({block} saved, x failed, ? started but never finished)"
+        );
     }
     out
 }

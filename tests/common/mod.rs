@@ -56,35 +56,10 @@ pub fn assert_complete_pictures(folder: &Path, count: usize) {
     }
 }
 
-/// One event line of a lesson's output: `  0.123s  pid 4101    Process-1    file 0  start ...`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventLine {
-    pub seconds: f64,
-    pub pid: u32,
-    pub worker: String,
-    pub file: usize,
-    pub kind: String,
-}
+pub use workbook::timeline::PrintedEvent as EventLine;
 
 pub fn events(output: &str) -> Vec<EventLine> {
-    output
-        .lines()
-        .filter_map(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words[..] {
-                [time, "pid", pid, worker, "file", file, kind, ..] if time.ends_with('s') => {
-                    Some(EventLine {
-                        seconds: time.trim_end_matches('s').parse().ok()?,
-                        pid: pid.parse().ok()?,
-                        worker: worker.to_string(),
-                        file: file.parse().ok()?,
-                        kind: kind.to_string(),
-                    })
-                }
-                _ => None,
-            }
-        })
-        .collect()
+    workbook::timeline::read_printed_events(output)
 }
 
 /// Some moment lies inside every download: the last start comes before the first end.

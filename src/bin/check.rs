@@ -1,0 +1,407 @@
+//! Checks the exercises, in the spirit of rustlings: builds your version of an exercise,
+//! runs it for real, and says in plain words what already works and what does not yet,
+//! with a hint.
+//!
+//! ```text
+//! cargo run --bin check -- 05              # check exercise 05 (exercises/ex05_*.rs)
+//! cargo run --bin check -- --all           # all exercises
+//! cargo run --bin check -- 05 --solution   # the same checks on the solution
+//! cargo run --bin check -- 05 --reset      # put exercise 05 back as it was
+//! ```
+#![forbid(unsafe_code)]
+// Nothing a user or the network controls may end in a panic: no unwrap or expect
+// outside the tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
+
+use clap::Parser;
+use colored::Colorize;
+use workbook::timeline::{most_at_once, read_printed_events};
+
+/// Check the workbook's exercises.
+#[derive(Parser)]
+#[command(name = "check")]
+struct Args {
+    /// Which exercise: 05, 06, 07 or 09.
+    exercise: Option<String>,
+
+    /// Check every exercise.
+    #[arg(long, conflicts_with = "exercise")]
+    all: bool,
+
+    /// Check the solution instead of your version.
+    #[arg(long)]
+    solution: bool,
+
+    /// Put the exercise back as it was at the start (your changes are lost).
+    #[arg(long, conflicts_with_all = ["solution", "all"])]
+    reset: bool,
+
+    /// Do not build first (the binaries are already built).
+    #[arg(long)]
+    no_build: bool,
+}
+
+/// One exercise: where it lives, how to run it, and what must hold.
+struct Exercise {
+    number: &'static str,
+    title: &'static str,
+    file: &'static str,
+    chapter: &'static str,
+    args: &'static [&'static str],
+    checks: fn(&Run) -> Vec<Check>,
+}
+
+/// A finished run of an exercise: its output and the folder it downloaded into.
+struct Run {
+    output: Output,
+    out: PathBuf,
+    program: PathBuf,
+}
+
+/// One thing that must hold: a description, and a hint if it does not.
+struct Check {
+    ok: bool,
+    what: String,
+    hint: &'static str,
+}
+
+fn check(ok: bool, what: impl Into<String>, hint: &'static str) -> Check {
+    Check {
+        ok,
+        what: what.into(),
+        hint,
+    }
+}
+
+const EXERCISES: [Exercise; 4] = [
+    Exercise {
+        number: "05",
+        title: "download each picture once, all at the same time",
+        file: "ex05_download_once.rs",
+        chapter: "lesson05_naive_double_download",
+        args: &["--latency-ms", "200"],
+        checks: |run| {
+            let text = run.stdout();
+            let events = read_printed_events(&text);
+            vec![
+                run.exited_ok(),
+                run.pictures(5),
+                check(
+                    text.contains(", 5 requests"),
+                    format!(
+                        "the server got {} for 5 pictures (it should get 5)",
+                        requests(&text)
+                    ),
+                    "each picture is still downloaded twice: once by the direct call, once by the \
+                     process. Only one of the two lines in the loop may stay.",
+                ),
+                check(
+                    most_at_once(&events) == 5,
+                    format!(
+                        "{} of 5 downloads ran at the same time (all 5 should)",
+                        most_at_once(&events)
+                    ),
+                    "the loop waits for the direct call before it goes on. Keep the line that \
+                     starts a process: start() returns at once.",
+                ),
+            ]
+        },
+    },
+    Exercise {
+        number: "06",
+        title: "at most N downloads at a time",
+        file: "ex06_at_most_n.rs",
+        chapter: "lesson06_fixed_parallel",
+        args: &["--count", "6", "--max-at-once", "2", "--latency-ms", "200"],
+        checks: |run| {
+            let text = run.stdout();
+            let at_once = most_at_once(&read_printed_events(&text));
+            vec![
+                run.exited_ok(),
+                run.pictures(6),
+                check(
+                    at_once <= 2,
+                    format!("{at_once} downloads ran at the same time (at most 2 may)"),
+                    "all processes are started before any is joined. Start 2, join those 2, \
+                     then start the next 2: `for chunk in pictures.chunks(max_at_once)`.",
+                ),
+                check(
+                    at_once >= 2,
+                    "the downloads still overlap (2 at a time)",
+                    "the downloads now run one at a time: start a whole chunk before joining it.",
+                ),
+            ]
+        },
+    },
+    Exercise {
+        number: "07",
+        title: "threads that lose no picture",
+        file: "ex07_no_file_lost.rs",
+        chapter: "lesson07_join_omitted",
+        args: &["--latency-ms", "200"],
+        checks: |run| {
+            let text = run.stdout();
+            vec![
+                run.exited_ok(),
+                run.pictures(5),
+                check(
+                    text.contains("all done, with 5 of 5 pictures on disk"),
+                    "\"all done\" comes after every picture is on disk",
+                    "nothing waits for the threads, so \"all done\" comes first and the process \
+                     ends under them. Start them in `thread::scope(|scope| ...)`, or keep the \
+                     handles and join them.",
+                ),
+            ]
+        },
+    },
+    Exercise {
+        number: "09",
+        title: "size the pool from the CPUs this program may use",
+        file: "ex09_pool_size.rs",
+        chapter: "lesson09_cpu_count",
+        args: &[],
+        checks: |run| {
+            let text = run.stdout();
+            let available = workbook::cpus::available();
+            let size = text
+                .lines()
+                .find_map(|line| line.strip_prefix("pool size: "))
+                .unwrap_or("?");
+            let mut checks = vec![
+                run.exited_ok(),
+                check(
+                    size == available.to_string(),
+                    format!("the pool has {size} workers; this process may use {available} CPUs"),
+                    "the pool size is a guess. `std::thread::available_parallelism()` says how \
+                     many threads can run at once (it returns a Result: `.map_or(1, |n| n.get())`).",
+                ),
+            ];
+            // On Linux, allowed only CPU 0, the pool should shrink to 1.
+            let pinned = Command::new("taskset")
+                .arg("-c")
+                .arg("0")
+                .arg(&run.program)
+                .output();
+            if let Some(pinned) = pinned.ok().filter(|output| output.status.success()) {
+                let pinned = String::from_utf8_lossy(&pinned.stdout).into_owned();
+                let size = pinned
+                    .lines()
+                    .find_map(|line| line.strip_prefix("pool size: "))
+                    .unwrap_or("?");
+                checks.push(check(
+                    size == "1",
+                    format!("under `taskset -c 0` the pool has {size} workers (1 CPU allowed)"),
+                    "count the CPUs this process may use, not the machine's: \
+                     available_parallelism follows taskset.",
+                ));
+            }
+            checks
+        },
+    },
+];
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    fn exited_ok(&self) -> Check {
+        let last_error = String::from_utf8_lossy(&self.output.stderr)
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string();
+        check(
+            self.output.status.success(),
+            if self.output.status.success() {
+                "it runs and exits with status 0".to_string()
+            } else {
+                format!("it exited with {}: {last_error}", self.output.status)
+            },
+            "read the last lines of its output above: they say what went wrong.",
+        )
+    }
+
+    fn pictures(&self, count: usize) -> Check {
+        let whole = (0..count)
+            .filter(|i| {
+                std::fs::read(self.out.join(format!("{i}.jpg")))
+                    .is_ok_and(|bytes| workbook::jpeg::size(&bytes).is_some())
+            })
+            .count();
+        check(
+            whole == count,
+            format!("{whole} of {count} pictures are on disk, whole"),
+            "some downloads did not finish. Every worker has to be waited for (joined).",
+        )
+    }
+}
+
+fn requests(text: &str) -> String {
+    text.lines()
+        .find(|line| line.starts_with("total "))
+        .and_then(|line| line.rsplit(", ").next())
+        .unwrap_or("an unknown number of requests")
+        .to_string()
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    // The workbook's folder; WORKBOOK_ROOT points elsewhere (the tests use a copy).
+    let root = std::env::var_os("WORKBOOK_ROOT")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let root = root.as_path();
+    let chosen: Vec<&Exercise> = match &args.exercise {
+        _ if args.all => EXERCISES.iter().collect(),
+        Some(number) => {
+            let number = format!("{:0>2}", number.trim_start_matches("ex"));
+            match EXERCISES.iter().find(|e| e.number == number) {
+                Some(exercise) => vec![exercise],
+                None => {
+                    let known: Vec<&str> = EXERCISES.iter().map(|e| e.number).collect();
+                    eprintln!(
+                        "check: there is no exercise {number}; there are {}",
+                        known.join(", ")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        None => {
+            eprintln!("check: which exercise? e.g. `cargo run --bin check -- 05`, or --all");
+            return ExitCode::from(2);
+        }
+    };
+
+    if args.reset {
+        let mut ok = true;
+        for exercise in chosen {
+            let (start, mine) = (
+                root.join("exercises/start").join(exercise.file),
+                root.join("exercises").join(exercise.file),
+            );
+            match std::fs::copy(&start, &mine) {
+                Ok(_) => println!(
+                    "exercise {} is back to its starting state: {}",
+                    exercise.number,
+                    mine.display()
+                ),
+                Err(error) => {
+                    eprintln!(
+                        "check: cannot reset {} from {}: {error}",
+                        mine.display(),
+                        start.display()
+                    );
+                    ok = false;
+                }
+            }
+        }
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+
+    let mut all_passed = true;
+    for exercise in chosen {
+        all_passed &= run_checks(exercise, &args, root);
+    }
+    if all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Builds and runs one exercise (or its solution), prints each check; true if all pass.
+fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
+    let (folder, binary) = if args.solution {
+        ("solutions", format!("ex{}-solution", exercise.number))
+    } else {
+        ("exercises", format!("ex{}", exercise.number))
+    };
+    println!(
+        "{} {} · {}   ({folder}/{})",
+        "Exercise".bold(),
+        exercise.number.bold(),
+        exercise.title,
+        exercise.file
+    );
+    if !args.no_build {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "--quiet", "--bin", &binary])
+            .current_dir(root)
+            .status();
+        if !built.is_ok_and(|status| status.success()) {
+            println!(
+                "  {} it does not compile yet: the compiler's messages above say where\n",
+                "✗".red()
+            );
+            return false;
+        }
+    }
+    let program = std::env::current_exe().ok().and_then(|me| {
+        me.parent()
+            .map(|dir| dir.join(format!("{binary}{}", std::env::consts::EXE_SUFFIX)))
+    });
+    let Some(program) = program.filter(|p| p.exists()) else {
+        println!(
+            "  {} {binary} is not built: run `cargo build --bins`\n",
+            "✗".red()
+        );
+        return false;
+    };
+    let Ok(out) = tempfile::tempdir() else {
+        println!(
+            "  {} cannot make a temporary folder to run it in\n",
+            "✗".red()
+        );
+        return false;
+    };
+    let output = Command::new(&program)
+        .args(exercise.args)
+        .arg("--out")
+        .arg(out.path())
+        .env("NO_COLOR", "1")
+        .output();
+    let Ok(output) = output else {
+        println!("  {} {binary} could not be started\n", "✗".red());
+        return false;
+    };
+    let run = Run {
+        output,
+        out: out.path().to_path_buf(),
+        program,
+    };
+    let checks = (exercise.checks)(&run);
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    for c in &checks {
+        if c.ok {
+            println!("  {} {}", "✓".green(), c.what);
+        } else {
+            println!("  {} {}", "✗".red(), c.what);
+            println!("    {} {}", "hint:".yellow(), c.hint);
+        }
+    }
+    if failed == 0 {
+        println!(
+            "  {} (the chapter: book/src/{}.md)\n",
+            "All checks pass.".green().bold(),
+            exercise.chapter
+        );
+    } else {
+        println!(
+            "  Not yet: {failed} of {} checks to go. Edit {folder}/{} and run `cargo run --bin check -- {}` again.\n",
+            checks.len(),
+            exercise.file,
+            exercise.number
+        );
+    }
+    failed == 0
+}
