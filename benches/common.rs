@@ -4,6 +4,22 @@
 use std::time::Duration;
 
 use criterion::Criterion;
+use workbook::process::{Exit, Process, Task};
+
+/// A child task that does nothing: what starting a process costs, and nothing else.
+pub const NOTHING: Task = Task {
+    name: "nothing",
+    run: |_| Ok(()),
+};
+
+/// Starts a child that does nothing, with extra environment variables, and joins it.
+pub fn start_and_join_nothing(envs: &[(&str, &str)]) -> Exit {
+    let mut child = Process::new(&NOTHING);
+    for (key, value) in envs {
+        child = child.env(*key, *value);
+    }
+    child.start().expect("starts").join().expect("joins")
+}
 
 /// Criterion with a short warm-up and measurement and 10 samples: downloads from the
 /// local server are slow and steady, so this is plenty, and all benches stay quick.

@@ -2,15 +2,9 @@
 //! it, as a thread and as a child process (this program run again).
 
 use criterion::Criterion;
-use workbook::process::{Process, Task};
 
 #[path = "common.rs"]
 mod common;
-
-const NOTHING: Task = Task {
-    name: "nothing",
-    run: |_| Ok(()),
-};
 
 fn start_and_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("lesson01");
@@ -18,17 +12,11 @@ fn start_and_join(c: &mut Criterion) {
         b.iter(|| std::thread::spawn(|| {}).join().expect("the thread ends"));
     });
     group.bench_function("process start+join", |b| {
-        b.iter(|| {
-            Process::new(&NOTHING)
-                .start()
-                .expect("starts")
-                .join()
-                .expect("joins")
-        });
+        b.iter(|| common::start_and_join_nothing(&[]));
     });
     group.finish();
 }
 
 fn main() {
-    common::run(&[NOTHING], &[start_and_join]);
+    common::run(&[common::NOTHING], &[start_and_join]);
 }

@@ -2,26 +2,14 @@
 //! (what `Process` does) against running another, tiny program (`true`).
 
 use criterion::Criterion;
-use workbook::process::{Process, Task};
 
 #[path = "common.rs"]
 mod common;
 
-const NOTHING: Task = Task {
-    name: "nothing",
-    run: |_| Ok(()),
-};
-
 fn one_process(c: &mut Criterion) {
     let mut group = c.benchmark_group("lesson03");
     group.bench_function("Process start+join (this program again)", |b| {
-        b.iter(|| {
-            Process::new(&NOTHING)
-                .start()
-                .expect("starts")
-                .join()
-                .expect("joins")
-        });
+        b.iter(|| common::start_and_join_nothing(&[]));
     });
     if std::process::Command::new("true").status().is_ok() {
         group.bench_function("Command start+wait (the program true)", |b| {
@@ -36,5 +24,5 @@ fn one_process(c: &mut Criterion) {
 }
 
 fn main() {
-    common::run(&[NOTHING], &[one_process]);
+    common::run(&[common::NOTHING], &[one_process]);
 }

@@ -6,37 +6,19 @@
 use std::time::Duration;
 
 use criterion::Criterion;
-use workbook::process::{Process, Task};
 
 #[path = "common.rs"]
 mod common;
 
-const NOTHING: Task = Task {
-    name: "nothing",
-    run: |_| Ok(()),
-};
 const PRE_GUARD_VAR: &str = "WORKBOOK_PRE_GUARD_MS";
 
 fn start_cost(c: &mut Criterion) {
     let mut group = c.benchmark_group("lesson08");
     group.bench_function("nothing before the guard", |b| {
-        b.iter(|| {
-            Process::new(&NOTHING)
-                .start()
-                .expect("starts")
-                .join()
-                .expect("joins")
-        });
+        b.iter(|| common::start_and_join_nothing(&[]));
     });
     group.bench_function("10 ms of set-up before the guard", |b| {
-        b.iter(|| {
-            Process::new(&NOTHING)
-                .env(PRE_GUARD_VAR, "10")
-                .start()
-                .expect("starts")
-                .join()
-                .expect("joins")
-        });
+        b.iter(|| common::start_and_join_nothing(&[(PRE_GUARD_VAR, "10")]));
     });
     group.finish();
 }
@@ -49,5 +31,5 @@ fn main() {
     {
         std::thread::sleep(Duration::from_millis(ms));
     }
-    common::run(&[NOTHING], &[start_cost]);
+    common::run(&[common::NOTHING], &[start_cost]);
 }
