@@ -89,10 +89,16 @@ fn start_a_worker_before_the_guard() -> anyhow::Result<()> {
         parent_pid()
     ));
     if generation >= MAX_GENERATIONS {
-        say!("generation {generation} (pid {}): the cap stops the chain here", std::process::id());
+        say!(
+            "generation {generation} (pid {}): the cap stops the chain here",
+            std::process::id()
+        );
         return Ok(()); // the cap: without it, this would go on until the OS says no
     }
-    say!("generation {generation} (pid {}): starts a worker before the guard", std::process::id());
+    say!(
+        "generation {generation} (pid {}): starts a worker before the guard",
+        std::process::id()
+    );
     let worker = Process::new(&WORK)
         .args(std::env::args().skip(1)) // the child gets our arguments, as Python's does
         .env(GENERATION_VAR, (generation + 1).to_string())
