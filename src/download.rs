@@ -77,7 +77,7 @@ impl Downloader {
     pub fn fetch_to_file(&self, url: &str, path: &Path) -> Result<u64, DownloadError> {
         let started = std::time::Instant::now();
         let http_error = |error: reqwest::Error| self.classify(url, error);
-        let response = self.client.get(url).send().map_err(http_error)?;
+        let mut response = self.client.get(url).send().map_err(http_error)?;
         let status = response.status();
         if !status.is_success() {
             return Err(DownloadError::Status {
@@ -90,7 +90,6 @@ impl Downloader {
         // and check the deadline between reads: reqwest's timeout does not cover a body
         // read piece by piece, and a server can trickle bytes forever.
         let mut body = Vec::with_capacity(expected.map_or(0, |n| n.min(64 << 20) as usize));
-        let mut response = response;
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
             let read = match std::io::Read::read(&mut response, &mut chunk) {
@@ -287,9 +286,7 @@ mod tests {
     fn quick_server() -> PictureServer {
         PictureServer::start(ServerConfig {
             latency: Duration::from_millis(1),
-            bandwidth: None,
-            log_requests: false,
-            faults: Vec::new(),
+            ..ServerConfig::default()
         })
         .expect("server starts")
     }

@@ -426,9 +426,7 @@ mod tests {
     fn quick() -> ServerConfig {
         ServerConfig {
             latency: Duration::from_millis(5),
-            bandwidth: None,
-            log_requests: false,
-            faults: Vec::new(),
+            ..ServerConfig::default()
         }
     }
 
@@ -476,9 +474,7 @@ mod tests {
     fn serves_parallel_requests_at_the_same_time() {
         let server = PictureServer::start(ServerConfig {
             latency: Duration::from_millis(300),
-            bandwidth: None,
-            log_requests: false,
-            faults: Vec::new(),
+            ..ServerConfig::default()
         })
         .expect("start");
         let intervals: Vec<(Instant, Instant)> = thread::scope(|scope| {
@@ -509,8 +505,7 @@ mod tests {
         let server = PictureServer::start(ServerConfig {
             latency: Duration::ZERO,
             bandwidth: Some(200_000),
-            log_requests: false,
-            faults: Vec::new(),
+            ..ServerConfig::default()
         })
         .expect("start");
         let (status, _, body) = get(&server, "/100/100");

@@ -55,10 +55,6 @@ impl Drop for FaultyServer {
     }
 }
 
-fn run(binary: &str, args: &[&str]) -> std::process::Output {
-    common::run(binary, args)
-}
-
 /// The FAILED lines of a run, and checks that each names the URL and is one line.
 fn failed_lines(text: &str, url_part: &str) -> Vec<String> {
     let lines: Vec<String> = text
@@ -78,16 +74,10 @@ fn http_errors_resets_and_cut_bodies_lose_only_their_own_file() {
     // Requests 2, 3, 4 and 5 fail four different ways; 1 and 6 succeed.
     let server = FaultyServer::start(10, &["2:404", "3:503", "4:reset", "5:truncate"]);
     let out = tempfile::tempdir().expect("tempdir");
-    let output = run(
+    let output = common::run_into(
         LESSON04,
-        &[
-            "--url",
-            &server.url,
-            "--count",
-            "6",
-            "--out",
-            &out.path().to_string_lossy(),
-        ],
+        out.path(),
+        &["--url", &server.url, "--count", "6"],
     );
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
@@ -131,18 +121,10 @@ fn a_stalled_server_times_out_in_every_process() {
     let server = FaultyServer::start(0, &["1:stall", "2:stall"]);
     let out = tempfile::tempdir().expect("tempdir");
     let start = Instant::now();
-    let output = run(
+    let output = common::run_into(
         LESSON06,
-        &[
-            "--url",
-            &server.url,
-            "--count",
-            "3",
-            "--timeout-secs",
-            "1",
-            "--out",
-            &out.path().to_string_lossy(),
-        ],
+        out.path(),
+        &["--url", &server.url, "--count", "3", "--timeout-secs", "1"],
     );
     assert!(start.elapsed() < Duration::from_secs(20), "it hung");
     let text = stdout(&output);
@@ -166,18 +148,10 @@ fn a_stalled_server_times_out_in_every_process() {
 fn a_trickling_server_times_out_mid_body_and_leaves_nothing() {
     let server = FaultyServer::start(0, &["1:trickle"]);
     let out = tempfile::tempdir().expect("tempdir");
-    let output = run(
+    let output = common::run_into(
         LESSON04,
-        &[
-            "--url",
-            &server.url,
-            "--count",
-            "1",
-            "--timeout-secs",
-            "1",
-            "--out",
-            &out.path().to_string_lossy(),
-        ],
+        out.path(),
+        &["--url", &server.url, "--count", "1", "--timeout-secs", "1"],
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -316,7 +290,7 @@ fn bad_arguments_are_usage_errors_and_start_nothing() {
         &["--mode", "fibers"],
         &["--no-such-option"],
     ] {
-        let output = run(LESSON06, bad);
+        let output = common::run(LESSON06, bad);
         assert_eq!(output.status.code(), Some(2), "{bad:?}");
         assert!(stdout(&output).is_empty(), "{bad:?} started something");
         assert!(
@@ -334,7 +308,7 @@ fn an_unusable_out_folder_is_refused_before_any_download() {
         (file.path().to_path_buf(), "is not a folder"),
         (file.path().join("below-a-file"), "cannot create the folder"),
     ] {
-        let output = run(LESSON06, &["--out", &out.to_string_lossy()]);
+        let output = common::run_into(LESSON06, &out, &[]);
         assert_eq!(output.status.code(), Some(1));
         assert!(stderr(&output).contains(why), "{}", stderr(&output));
         assert!(!stdout(&output).contains("start"), "a download started");
@@ -351,16 +325,10 @@ fn a_failing_write_is_a_clear_error_with_nothing_partial() {
     // 0.jpg is a folder: the rename of the finished temporary file onto it fails.
     std::fs::create_dir(out.path().join("0.jpg")).expect("a folder named 0.jpg");
     std::fs::write(out.path().join("0.jpg").join("keep"), b"x").expect("non-empty");
-    let output = run(
+    let output = common::run_into(
         LESSON04,
-        &[
-            "--url",
-            &server.url,
-            "--count",
-            "2",
-            "--out",
-            &out.path().to_string_lossy(),
-        ],
+        out.path(),
+        &["--url", &server.url, "--count", "2"],
     );
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");

@@ -9,10 +9,7 @@ mod common;
 use common::{assert_complete_pictures, downloads_overlap, events, stderr, stdout};
 
 fn lesson(binary: &str, out: &tempfile::TempDir, args: &[&str]) -> Output {
-    let out = out.path().to_string_lossy().into_owned();
-    let mut all = vec!["--out", out.as_str()];
-    all.extend_from_slice(args);
-    common::run(binary, &all)
+    common::run_into(binary, out.path(), args)
 }
 
 const LESSON05: &str = env!("CARGO_BIN_EXE_lesson05");

@@ -15,6 +15,14 @@ pub fn run(binary: &str, args: &[&str]) -> Output {
         .expect("the lesson runs")
 }
 
+/// Runs a lesson binary with `--out <out>` and then `args`.
+pub fn run_into(binary: &str, out: &Path, args: &[&str]) -> Output {
+    let out = out.to_string_lossy().into_owned();
+    let mut all = vec!["--out", out.as_str()];
+    all.extend_from_slice(args);
+    run(binary, &all)
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
