@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use criterion::Criterion;
+use workbook::Lesson;
+use workbook::cli::LessonArgs;
 use workbook::process::{Exit, Process, Task};
 
 /// A child task that does nothing: what starting a process costs, and nothing else.
@@ -53,7 +55,7 @@ pub fn quick() -> bool {
 /// The benchmark group of a lesson that downloads, named with the server's latency
 /// (`lesson06 (20 ms)`), so that results at different latencies are never compared.
 pub fn with_latency(lesson: &str) -> String {
-    format!("{lesson} ({} ms)", workbook::lesson::bench_latency_ms())
+    format!("{lesson} ({} ms)", latency_ms())
 }
 
 /// Runs the benchmark functions after the main guard, then prints criterion's summary.
@@ -63,11 +65,37 @@ pub fn run(tasks: &[workbook::Task], benches: &[fn(&mut Criterion)]) {
     workbook::process::init(tasks);
     eprintln!(
         "local picture server latency: {} ms (set WORKBOOK_BENCH_LATENCY_MS to change)",
-        workbook::lesson::bench_latency_ms()
+        latency_ms()
     );
     let mut c = criterion();
     for bench in benches {
         bench(&mut c);
     }
     c.final_summary();
+}
+
+/// The local server's latency in benchmarks: `WORKBOOK_BENCH_LATENCY_MS`, else 5 ms with
+/// `WORKBOOK_BENCH_QUICK` set, else 20 ms (short, so that a benchmark takes seconds;
+/// the ratios are what matter).
+pub fn latency_ms() -> u64 {
+    std::env::var("WORKBOOK_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(if quick() { 5 } else { 20 })
+}
+
+/// A lesson that prints nothing: `count` pictures from a local server with the
+/// benchmark latency, saved in `out`.
+pub fn lesson(name: &str, count: usize, out: &std::path::Path) -> Lesson {
+    let args = LessonArgs {
+        count: Some(u32::try_from(count).expect("a small count")),
+        latency_ms: latency_ms(),
+        bandwidth_kbps: None,
+        url: None,
+        out: Some(out.into()),
+        no_compare: true,
+        max_mb: 25,
+        timeout_secs: 30,
+    };
+    Lesson::start_silent(name, &args).expect("lesson set-up")
 }

@@ -5,7 +5,6 @@
 //! module, so what is measured is exactly the code the book shows.
 
 use criterion::{BenchmarkId, Criterion};
-use workbook::{Lesson, timeline};
 
 #[path = "common.rs"]
 mod common;
@@ -17,11 +16,11 @@ fn sequential(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let mut group = c.benchmark_group(common::with_latency("lesson04"));
     for count in 1..=5 {
-        let lesson = Lesson::for_bench("lesson04", count, out.path()).expect("lesson set-up");
+        let lesson = common::lesson("lesson04", count, out.path());
         group.bench_function(BenchmarkId::new("sequential", count), |b| {
             b.iter(|| {
                 lesson04::download_all_sequentially(&lesson).expect("downloads");
-                timeline::take_events();
+                lesson.timeline.clear();
             });
         });
     }

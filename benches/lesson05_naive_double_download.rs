@@ -3,8 +3,8 @@
 //! version of lesson 06, for 5 pictures. Each runs the lesson's own function.
 
 use criterion::{BenchmarkId, Criterion};
+use workbook::Lesson;
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Lesson, timeline};
 
 #[path = "common.rs"]
 mod common;
@@ -22,18 +22,22 @@ type Variant = fn(&Lesson) -> anyhow::Result<()>;
 
 fn naive_vs_clean(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let lesson = Lesson::for_bench("lesson05", 5, out.path()).expect("lesson set-up");
+    let lesson = common::lesson("lesson05", 5, out.path());
     let mut group = c.benchmark_group(common::with_latency("lesson05"));
     let variants: [(&str, Variant); 3] = [
         ("sequential", lesson04::download_all_sequentially),
-        ("naive", lesson05::download_all_naively),
-        ("processes", lesson06::download_all_in_processes),
+        ("naive", |lesson| {
+            lesson05::download_all_naively(lesson).map(drop)
+        }),
+        ("processes", |lesson| {
+            lesson06::download_all_in_processes(lesson).map(drop)
+        }),
     ];
     for (name, download_all) in variants {
         group.bench_function(BenchmarkId::new(name, 5), |b| {
             b.iter(|| {
                 download_all(&lesson).expect("downloads");
-                timeline::take_events();
+                lesson.timeline.clear();
             });
         });
     }

@@ -6,8 +6,8 @@
 //! needs count / cores rounds; sequential needs count rounds.
 
 use criterion::{BenchmarkId, Criterion};
+use workbook::Lesson;
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Lesson, timeline};
 
 #[path = "common.rs"]
 mod common;
@@ -25,17 +25,19 @@ fn parallel_vs_sequential(c: &mut Criterion) {
     let mut group = c.benchmark_group(common::with_latency("lesson06"));
     let variants: [(&str, Variant); 4] = [
         ("sequential", lesson04::download_all_sequentially),
-        ("processes", lesson06::download_all_in_processes),
+        ("processes", |lesson| {
+            lesson06::download_all_in_processes(lesson).map(drop)
+        }),
         ("threads", lesson06::download_all_in_threads),
         ("rayon", lesson06::download_all_with_rayon),
     ];
     for count in [1, 2, 5, 10, 16] {
-        let lesson = Lesson::for_bench("lesson06", count, out.path()).expect("lesson set-up");
+        let lesson = common::lesson("lesson06", count, out.path());
         for (name, download_all) in variants {
             group.bench_function(BenchmarkId::new(name, count), |b| {
                 b.iter(|| {
                     download_all(&lesson).expect("downloads");
-                    timeline::take_events();
+                    lesson.timeline.clear();
                 });
             });
         }

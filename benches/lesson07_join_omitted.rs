@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::lesson::pictures_on_disk;
-use workbook::{Downloader, Lesson, Process, timeline};
+use workbook::{Downloader, Lesson, Process};
 
 #[path = "common.rs"]
 mod common;
@@ -34,6 +33,7 @@ fn processes(lesson: &Lesson) -> (Duration, Duration) {
         .map(|i| {
             Process::new(&DOWNLOAD_IMAGE)
                 .args(lesson.download_args(i))
+                .timeline(&lesson.timeline)
                 .start()
                 .expect("starts")
         })
@@ -49,7 +49,7 @@ fn processes(lesson: &Lesson) -> (Duration, Duration) {
 /// Starts a thread per picture; returns the two moments, then joins them (untimed).
 fn threads(lesson: &Lesson) -> (Duration, Duration) {
     let start = Instant::now();
-    let downloader = Downloader::new(lesson.timeout).expect("client");
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline).expect("client");
     let workers: Vec<_> = (0..COUNT)
         .map(|i| {
             let (downloader, url, path) =
@@ -72,6 +72,12 @@ fn wait_for_pictures(lesson: &Lesson, start: Instant) -> Duration {
     start.elapsed()
 }
 
+fn pictures_on_disk(folder: &std::path::Path, count: usize) -> usize {
+    (0..count)
+        .filter(|&i| workbook::lesson::picture_path(folder, i).is_file())
+        .count()
+}
+
 fn remove_pictures(lesson: &Lesson) {
     for i in 0..COUNT {
         let _ = std::fs::remove_file(lesson.file_path(i));
@@ -80,7 +86,7 @@ fn remove_pictures(lesson: &Lesson) {
 
 fn done_vs_on_disk(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let lesson = Lesson::for_bench("lesson07", COUNT, out.path()).expect("lesson set-up");
+    let lesson = common::lesson("lesson07", COUNT, out.path());
     let mut group = c.benchmark_group(common::with_latency("lesson07"));
     type Workers = fn(&Lesson) -> (Duration, Duration);
     let kinds: [(&str, Workers); 2] = [("processes", processes), ("threads", threads)];
@@ -96,7 +102,7 @@ fn done_vs_on_disk(c: &mut Criterion) {
                     for _ in 0..iterations {
                         remove_pictures(&lesson);
                         let (done, on_disk) = run(&lesson);
-                        timeline::take_events();
+                        lesson.timeline.clear();
                         total += match until {
                             Until::Done => done,
                             Until::OnDisk => on_disk,

@@ -5,7 +5,7 @@
 
 use criterion::{BenchmarkId, Criterion};
 use workbook::pool::run_on_pool;
-use workbook::{Downloader, Lesson, cpus, server, timeline};
+use workbook::{Downloader, cpus, server};
 
 #[path = "common.rs"]
 mod common;
@@ -14,8 +14,8 @@ fn scaling(c: &mut Criterion) {
     let available = cpus::available();
     let jobs = 4 * available;
     let out = tempfile::tempdir().expect("a temporary folder");
-    let lesson = Lesson::for_bench("lesson09", jobs, out.path()).expect("lesson set-up");
-    let downloader = Downloader::new(lesson.timeout).expect("client");
+    let lesson = common::lesson("lesson09", jobs, out.path());
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline).expect("client");
     let mut group = c.benchmark_group(common::with_latency("lesson09"));
     for workers in 1..=2 * available {
         group.bench_function(BenchmarkId::new("cpu-bound", workers), |b| {
@@ -34,7 +34,7 @@ fn scaling(c: &mut Criterion) {
                         .map(|_| ())
                 })
                 .expect("downloads");
-                timeline::take_events();
+                lesson.timeline.clear();
             });
         });
     }

@@ -3,8 +3,8 @@
 //! lesson's own functions.
 
 use criterion::{BenchmarkId, Criterion};
+use workbook::Downloader;
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Downloader, Lesson, timeline};
 
 #[path = "common.rs"]
 mod common;
@@ -16,8 +16,8 @@ const JOBS: usize = 8;
 
 fn four_ways(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let lesson = Lesson::for_bench("lesson10", JOBS, out.path()).expect("lesson set-up");
-    let downloader = Downloader::new(lesson.timeout).expect("client");
+    let lesson = common::lesson("lesson10", JOBS, out.path());
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline).expect("client");
     let mut group = c.benchmark_group(common::with_latency("lesson10"));
     for work in lesson10::works(&lesson, &downloader) {
         let kind = work.name.split(':').next().unwrap_or(work.name);
@@ -31,9 +31,9 @@ fn four_ways(c: &mut Criterion) {
             b.iter(|| lesson10::with_rayon(&work.job, JOBS).expect("runs"));
         });
         group.bench_function(BenchmarkId::new(format!("{kind} processes"), JOBS), |b| {
-            b.iter(|| lesson10::in_processes(&work, JOBS).expect("runs"));
+            b.iter(|| lesson10::in_processes(&work, JOBS, &lesson.timeline).expect("runs"));
         });
-        timeline::take_events();
+        lesson.timeline.clear();
     }
     group.finish();
 }

@@ -9,7 +9,7 @@
 use clap::Parser;
 use workbook::cli::LessonArgs;
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Lesson, MainResult, Process, cli, process};
+use workbook::{Lesson, Process, cli, process};
 
 #[derive(Parser)]
 struct Args {
@@ -21,13 +21,15 @@ struct Args {
     max_at_once: u32,
 }
 
-fn main() -> MainResult {
+const NAME: &str = env!("CARGO_CRATE_NAME");
+
+fn main() -> anyhow::Result<()> {
     process::init(&[DOWNLOAD_IMAGE]);
     let args: Args = cli::parse(
-        "ex06",
+        NAME,
         "Exercise 06: download in parallel, at most N at a time.",
     );
-    let lesson = Lesson::start("ex06", &args.lesson)?;
+    let lesson = Lesson::start(NAME, &args.lesson)?;
     let max_at_once = args.max_at_once as usize;
 
     // TODO: start at most `max_at_once` processes, wait for them, then start the next
@@ -38,13 +40,14 @@ fn main() -> MainResult {
         processes.push(
             Process::new(&DOWNLOAD_IMAGE)
                 .args(lesson.download_args(i))
+                .timeline(&lesson.timeline)
                 .start()?,
         );
     }
+    let mut exits = Vec::new();
     for p in processes {
-        let exit = p.join()?;
-        lesson.check_exit(&exit);
+        exits.push(p.join()?);
     }
 
-    lesson.finish()
+    lesson.finish(&exits)
 }

@@ -8,17 +8,18 @@
 
 use std::thread;
 
-use workbook::lesson::pictures_on_disk;
-use workbook::{Downloader, Lesson, MainResult, cli, process, say};
+use workbook::{Downloader, Lesson, cli, process, say};
 
-fn main() -> MainResult {
+const NAME: &str = env!("CARGO_CRATE_NAME");
+
+fn main() -> anyhow::Result<()> {
     process::init(&[]);
     let args = cli::parse(
-        "ex07",
+        NAME,
         "Exercise 07: start a thread per picture and lose none.",
     );
-    let lesson = Lesson::start("ex07", &args)?;
-    let downloader = Downloader::new(lesson.timeout)?;
+    let lesson = Lesson::start(NAME, &args)?;
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
 
     // TODO: nothing waits for these threads. Make sure they finish before the end.
     for i in 0..lesson.count {
@@ -26,10 +27,7 @@ fn main() -> MainResult {
         thread::spawn(move || downloader.download_image(&url, &path, i));
     }
 
-    let on_disk = pictures_on_disk(&lesson.out, lesson.count);
-    say!(
-        "all done, with {on_disk} of {} pictures on disk",
-        lesson.count
-    );
-    lesson.finish()
+    let saved = lesson.pictures_saved();
+    say!("all done, with {saved} of {} pictures saved", lesson.count);
+    lesson.finish(&[])
 }

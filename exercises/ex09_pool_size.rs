@@ -7,9 +7,9 @@
 //! Check: `cargo run --bin check -- 09`. Start over: `cargo run --bin check -- 09 --reset`.
 
 use workbook::pool::run_on_pool;
-use workbook::{MainResult, process, say, server};
+use workbook::{process, say, server};
 
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     process::init(&[]);
 
     // TODO: ask the operating system instead of guessing.

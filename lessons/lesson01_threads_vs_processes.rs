@@ -13,13 +13,28 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use workbook::process::{self, Process, Task};
-use workbook::{MainResult, cli, say};
+use workbook::{cli, say};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
 
 const ABOUT: &str =
     "Lesson 01: threads vs processes: shared memory, crashes, start-up cost, CPU work.";
 
+/// The four experiments, each of which can be run alone with `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Experiment {
+    Memory,
+    Crashes,
+    Cost,
+    Cpu,
+}
+
 #[derive(Parser)]
 struct Args {
+    /// Run just this experiment (all four without it).
+    #[arg(long, value_enum)]
+    only: Option<Experiment>,
+
     /// How many starts to time for each kind of worker.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     starts: u32,
@@ -49,14 +64,23 @@ const NOTHING: Task = Task {
 };
 
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     process::init(&[ADD_ONE, CRASH, NOTHING]); // the main guard
-    let args: Args = cli::parse("lesson01", ABOUT);
+    let args: Args = cli::parse(NAME, ABOUT);
+    let run = |experiment| args.only.is_none_or(|only| only == experiment);
 
-    shared_or_separate_memory()?;
-    crashes()?;
-    start_up_cost(args.starts as usize)?;
-    cpu_work_in_parallel();
+    if run(Experiment::Memory) {
+        shared_or_separate_memory()?;
+    }
+    if run(Experiment::Crashes) {
+        crashes()?;
+    }
+    if run(Experiment::Cost) {
+        start_up_cost(args.starts as usize)?;
+    }
+    if run(Experiment::Cpu) {
+        cpu_work_in_parallel();
+    }
     Ok(())
 }
 // ANCHOR_END: main
@@ -77,7 +101,7 @@ fn shared_or_separate_memory() -> anyhow::Result<()> {
         COUNTER.load(Ordering::SeqCst)
     );
     // A child process has its own memory: it changes *its* counter, not ours.
-    Process::new(&ADD_ONE).start()?.join()?.ok()?;
+    Process::new(&ADD_ONE).start()?.join()?.require_success()?;
     say!(
         "   after a child process added 1: {}",
         COUNTER.load(Ordering::SeqCst)
@@ -122,12 +146,28 @@ fn start_up_cost(starts: usize) -> anyhow::Result<()> {
     let mut process_times = Vec::new();
     for _ in 0..starts {
         let start = Instant::now();
-        Process::new(&NOTHING).start()?.join()?.ok()?;
+        Process::new(&NOTHING).start()?.join()?.require_success()?;
         process_times.push(start.elapsed());
     }
+    // The same child started with nothing but std, as a yardstick for `Process`.
+    let program = std::env::current_exe()?;
+    let mut plain_times = Vec::new();
+    for _ in 0..starts {
+        let start = Instant::now();
+        let status = std::process::Command::new(&program)
+            .args([workbook::run::CHILD_FLAG, "nothing", "plain", "0"])
+            .status()?;
+        anyhow::ensure!(status.success(), "the plain child failed: {status}");
+        plain_times.push(start.elapsed());
+    }
     let (thread, process) = (median(&mut thread_times), median(&mut process_times));
+    let plain = median(&mut plain_times);
     say!("   thread:  median {:>9.1} µs", thread.as_secs_f64() * 1e6);
     say!("   process: median {:>9.1} µs", process.as_secs_f64() * 1e6);
+    say!(
+        "   (a bare Command::status() of the same child: median {:.1} µs)",
+        plain.as_secs_f64() * 1e6
+    );
     say!(
         "   a process cost {:.0}x as much as a thread to start",
         process.as_secs_f64() / thread.as_secs_f64()

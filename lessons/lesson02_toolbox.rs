@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use workbook::process::{self, Process, Task, current_process};
-use workbook::{MainResult, cli, cpus, say};
+use workbook::queue::{self, Queue};
+use workbook::{cli, cpus, say};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
 
 const ABOUT: &str =
     "Lesson 02: the toolbox: Process, current_process, Queue, Pool and cpu_count in Rust.";
@@ -35,7 +38,7 @@ const INTRODUCE: Task = Task {
     name: "introduce",
     run: |_| {
         let me = current_process();
-        process::put(&format!("{} (pid {}) is here", me.name, me.pid));
+        queue::put_to_parent(&format!("{} (pid {}) is here", me.name, me.pid));
         Ok(())
     },
 };
@@ -49,7 +52,7 @@ pub const SQUARES: Task = Task {
                 .split_once(':')
                 .ok_or_else(|| anyhow::anyhow!("bad item {arg:?}"))?;
             let n: u64 = n.parse()?;
-            process::put(&format!("{index} {}", sum_of_squares(n)));
+            queue::put_to_parent(&format!("{index} {}", sum_of_squares(n)));
         }
         Ok(())
     },
@@ -57,9 +60,9 @@ pub const SQUARES: Task = Task {
 // ANCHOR_END: tasks
 
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     process::init(&[INTRODUCE, SQUARES]); // the main guard
-    let args: Args = cli::parse("lesson02", ABOUT);
+    let args: Args = cli::parse(NAME, ABOUT);
 
     // cpu_count(): how many CPUs may we use?
     let cpus = cpus::available();
@@ -74,13 +77,14 @@ fn main() -> MainResult {
     );
 
     // Process + Queue: children put messages, the parent gets them.
+    let queue = Queue::new();
     let children: Vec<_> = (0..3)
-        .map(|_| Process::new(&INTRODUCE).start())
+        .map(|_| Process::new(&INTRODUCE).queue(&queue).start())
         .collect::<Result<_, _>>()?;
     for child in children {
-        child.join()?.ok()?;
+        child.join()?.require_success()?;
     }
-    while let Some(message) = process::get(Duration::ZERO) {
+    while let Some(message) = queue.get(Duration::ZERO) {
         say!("Queue          -> got: {message}");
     }
 
@@ -104,9 +108,7 @@ fn main() -> MainResult {
         &on_processes[..2],
         processes_took.as_secs_f64() * 1e3
     );
-    if on_threads != on_processes {
-        return Err(anyhow::anyhow!("the two pools disagree").into());
-    }
+    anyhow::ensure!(on_threads == on_processes, "the two pools disagree");
     say!(
         "                  same {} results from both pools",
         items.len()
@@ -124,20 +126,21 @@ pub fn pool_of_threads(items: &[u64]) -> Vec<u64> {
 /// Python's `Pool(workers).map`: the items are dealt out to `workers` child processes,
 /// which send back `index result` lines through the queue.
 pub fn pool_of_processes(items: &[u64], workers: usize) -> anyhow::Result<Vec<u64>> {
+    let queue = Queue::new();
     let mut children = Vec::new();
     for w in 0..workers.max(1) {
         let share: Vec<String> = (w..items.len())
             .step_by(workers.max(1))
             .map(|i| format!("{i}:{}", items[i]))
             .collect();
-        children.push(Process::new(&SQUARES).args(share).start()?);
+        children.push(Process::new(&SQUARES).args(share).queue(&queue).start()?);
     }
     // join() returns once a child has exited and all it sent is in the queue.
     for child in children {
-        child.join()?.ok()?;
+        child.join()?.require_success()?;
     }
     let mut results = vec![None; items.len()];
-    while let Some(message) = process::get(Duration::ZERO) {
+    while let Some(message) = queue.get(Duration::ZERO) {
         let (index, value) = message
             .split_once(' ')
             .ok_or_else(|| anyhow::anyhow!("bad result {message:?}"))?;

@@ -6,45 +6,52 @@
 //! sequentially, let alone in parallel. The server's request counter gives it away.
 
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Downloader, Lesson, MainResult, Process, cli, process};
+use workbook::process::Exit;
+use workbook::{Downloader, Lesson, Process, cli, compare, process};
 
+const NAME: &str = env!("CARGO_CRATE_NAME");
 const ABOUT: &str =
     "Lesson 05: the naive version: download each picture directly AND in a child process.";
 
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     // The main guard: in a child process, run its download and exit right here.
     process::init(&[DOWNLOAD_IMAGE]);
-    let args = cli::parse("lesson05", ABOUT);
-    let lesson = Lesson::start("lesson05", &args)?;
+    let args = cli::parse(NAME, ABOUT);
+    let lesson = Lesson::start(NAME, &args)?;
 
-    download_all_naively(&lesson)?;
+    let exits = download_all_naively(&lesson)?;
 
     // How does the mistake compare with plain sequential downloads?
-    let summary = lesson.summary();
-    lesson.print_speedup("naive", &summary)?;
+    let summary = lesson.report(&exits);
+    compare::print_speedup(&lesson, "naive", &summary);
     summary.into_result()
 }
 // ANCHOR_END: main
 
 // ANCHOR: naive
 /// The tutorial's naive loop: it calls `download_image` AND starts a process for it.
-pub fn download_all_naively(lesson: &Lesson) -> anyhow::Result<()> {
-    let downloader = Downloader::new(lesson.timeout)?;
+/// Returns how each child ended.
+pub fn download_all_naively(lesson: &Lesson) -> anyhow::Result<Vec<Exit>> {
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
     let mut processes = Vec::new();
     for i in 0..lesson.count {
         // The mistake: this call downloads picture i right here, and the loop waits...
-        let _ = downloader.download_image(&lesson.url, &lesson.file_path(i), i);
+        match downloader.download_image(&lesson.url, &lesson.file_path(i), i) {
+            Ok(_bytes) => {}
+            Err(_already_on_the_timeline) => {}
+        }
         // ...then a child process is started to download the very same picture again.
         let p = Process::new(&DOWNLOAD_IMAGE)
             .args(lesson.download_args(i))
+            .timeline(&lesson.timeline)
             .start()?;
         processes.push(p);
     }
+    let mut exits = Vec::new();
     for p in processes {
-        let exit = p.join()?;
-        lesson.check_exit(&exit);
+        exits.push(p.join()?);
     }
-    Ok(())
+    Ok(exits)
 }
 // ANCHOR_END: naive

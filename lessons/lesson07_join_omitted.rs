@@ -15,15 +15,18 @@
 
 use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use workbook::cli::LessonArgs;
-use workbook::download::{DOWNLOAD_IMAGE, leftover_temp_files};
-use workbook::lesson::{picture_path, pictures_on_disk};
+use workbook::download::DOWNLOAD_IMAGE;
+use workbook::event::EventKind;
+use workbook::lesson::picture_path;
 use workbook::process::{Exit, Task};
-use workbook::timeline::What;
-use workbook::{Downloader, Lesson, MainResult, Process, cli, process, say, timeline};
+use workbook::timeline::Timeline;
+use workbook::{Downloader, Lesson, Limits, Process, cli, process, say, temp};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
 
 const ABOUT: &str = "Lesson 07: start the workers and do not join them: what really happens.";
 
@@ -32,6 +35,15 @@ const ABOUT: &str = "Lesson 07: start the workers and do not join them: what rea
 enum Workers {
     Processes,
     Threads,
+}
+
+impl Workers {
+    fn name(self) -> &'static str {
+        match self {
+            Workers::Processes => "processes",
+            Workers::Threads => "threads",
+        }
+    }
 }
 
 #[derive(Parser)]
@@ -60,109 +72,158 @@ const FORGETFUL: Task = Task {
     run: forgetful,
 };
 
+/// The forgetful program's own command line, typed like any program's.
+#[derive(Parser)]
+struct ForgetfulArgs {
+    #[arg(long, value_enum)]
+    mode: Workers,
+    #[arg(long)]
+    join: bool,
+    #[arg(long)]
+    count: usize,
+    #[arg(long)]
+    url: String,
+    #[arg(long)]
+    folder: PathBuf,
+    #[arg(long)]
+    timeout_secs: u64,
+    #[arg(long)]
+    max_bytes: u64,
+    #[arg(long)]
+    other_work_ms: u64,
+}
+
 // ANCHOR: forgetful
 /// Starts a worker per picture, works on something else for a moment and, unless
 /// told to join them, says "all done" and returns.
-/// Arguments: mode, join, count, url, folder, timeout in s, other work in ms.
 fn forgetful(args: &[String]) -> anyhow::Result<()> {
-    let [mode, join, count, url, folder, timeout, other_work] = args else {
-        anyhow::bail!("forgetful needs 7 arguments, got {args:?}");
+    let args = ForgetfulArgs::try_parse_from(
+        std::iter::once("forgetful").chain(args.iter().map(String::as_str)),
+    )?;
+    let started = a_moment_ago();
+    let limits = Limits {
+        timeout: Duration::from_secs(args.timeout_secs),
+        max_bytes: args.max_bytes,
     };
-    let (count, folder): (usize, PathBuf) = (count.parse()?, folder.into());
-    let timeout = Duration::from_secs(timeout.parse()?);
-    let other_work = Duration::from_millis(other_work.parse()?);
+    // A child's timeline sends each event to the parent that watches us.
+    let timeline = Timeline::to_parent();
 
-    if mode == "processes" {
-        let mut processes = Vec::new();
-        for i in 0..count {
-            let path = picture_path(&folder, i).to_string_lossy().into_owned();
-            let args = [
-                url.clone(),
-                path,
-                i.to_string(),
-                timeout.as_secs().to_string(),
-            ];
-            processes.push(Process::new(&DOWNLOAD_IMAGE).args(args).start()?);
-        }
-        thread::sleep(other_work); // the rest of the program
-        if join == "join" {
-            for p in processes {
-                p.join()?;
+    match args.mode {
+        Workers::Processes => {
+            let mut processes = Vec::new();
+            for i in 0..args.count {
+                let path = picture_path(&args.folder, i).to_string_lossy().into_owned();
+                let download = [
+                    args.url.clone(),
+                    path,
+                    i.to_string(),
+                    args.timeout_secs.to_string(),
+                    args.max_bytes.to_string(),
+                ];
+                processes.push(Process::new(&DOWNLOAD_IMAGE).args(download).start()?);
             }
-        }
-        // Without the join, the handles are dropped here. That does not stop the
-        // children: they go on without us.
-    } else {
-        let downloader = Downloader::new(timeout)?;
-        let mut threads = Vec::new();
-        for i in 0..count {
-            let (downloader, url, path) =
-                (downloader.clone(), url.clone(), picture_path(&folder, i));
-            let worker = thread::Builder::new().name(format!("Thread-{}", i + 1));
-            threads.push(worker.spawn(move || downloader.download_image(&url, &path, i))?);
-        }
-        thread::sleep(other_work); // the rest of the program
-        if join == "join" {
-            for t in threads {
-                let _ = t.join();
+            thread::sleep(Duration::from_millis(args.other_work_ms)); // the rest of the program
+            if args.join {
+                for p in processes {
+                    p.join()?;
+                }
             }
+            // Without the join, the handles are dropped here. That does not stop the
+            // children: they go on without us.
         }
-        // Without the join, the threads are still downloading when we return. Returning
-        // ends the process, and every thread in it with no warning.
+        Workers::Threads => {
+            let downloader = Downloader::new(limits, &timeline)?;
+            let mut threads = Vec::new();
+            for i in 0..args.count {
+                let (downloader, url, path) = (
+                    downloader.clone(),
+                    args.url.clone(),
+                    picture_path(&args.folder, i),
+                );
+                let worker = thread::Builder::new().name(format!("Thread-{}", i + 1));
+                threads.push(worker.spawn(move || downloader.download_image(&url, &path, i))?);
+            }
+            thread::sleep(Duration::from_millis(args.other_work_ms)); // the rest of the program
+            if args.join {
+                for t in threads {
+                    if t.join().is_err() {
+                        anyhow::bail!("a download thread panicked");
+                    }
+                }
+            }
+            // Without the join, the threads are still downloading when we return. Returning
+            // ends the process, and every thread in it with no warning.
+        }
     }
-    let seconds = timeline::elapsed().as_secs_f64();
-    let on_disk = pictures_on_disk(&folder, count);
-    say!("all done at {seconds:.3} s, with {on_disk} of {count} pictures on disk");
+    let seconds = timeline.elapsed().as_secs_f64();
+    let new = pictures_written_since(&args.folder, args.count, started);
+    say!(
+        "all done at {seconds:.3} s, with {new} of {} pictures on disk",
+        args.count
+    );
     Ok(())
 }
 // ANCHOR_END: forgetful
 
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     // The main guard: a child runs its task (the forgetful program or a download) here.
     process::init(&[FORGETFUL, DOWNLOAD_IMAGE]);
-    let args: Args = cli::parse("lesson07", ABOUT);
-    let lesson = Lesson::start("lesson07", &args.lesson)?;
-    let mode = match args.mode {
-        Workers::Processes => "processes",
-        Workers::Threads => "threads",
-    };
-    let join = if args.join { "join" } else { "no-join" };
+    let args: Args = cli::parse(NAME, ABOUT);
+    let lesson = Lesson::start(NAME, &args.lesson)?;
+    let started = a_moment_ago();
 
     // ANCHOR: watch
     let forgetful = Process::new(&FORGETFUL)
         .name("forgetful")
-        .args([mode, join, &lesson.count.to_string(), &lesson.url])
-        .arg(lesson.out.to_string_lossy())
-        .arg(lesson.timeout.as_secs().to_string())
-        .arg(args.other_work_ms.to_string())
+        .args(["--mode", args.mode.name(), "--url", &lesson.url])
+        .args(["--count".to_string(), lesson.count.to_string()])
+        .args([
+            "--folder".to_string(),
+            lesson.out.to_string_lossy().into_owned(),
+        ])
+        .args([
+            "--timeout-secs".to_string(),
+            lesson.limits.timeout.as_secs().to_string(),
+        ])
+        .args([
+            "--max-bytes".to_string(),
+            lesson.limits.max_bytes.to_string(),
+        ])
+        .args([
+            "--other-work-ms".to_string(),
+            args.other_work_ms.to_string(),
+        ])
+        .args(args.join.then_some("--join"))
+        .timeline(&lesson.timeline)
         .start()?;
     let pid = forgetful.pid();
     // join() returns when the program has exited *and* everyone writing to its
     // output has closed it: orphaned children keep that pipe open until they end.
     let exit = forgetful.join()?;
     let exited_at = exit.ended_at.as_secs_f64();
-    let now = timeline::elapsed().as_secs_f64();
     say!("the forgetful program (pid {pid}) exited at {exited_at:.3} s");
-    report_files(&lesson.out, lesson.count, now);
+    report_files(&lesson, started);
     if args.mode == Workers::Threads {
         // Give any download that might still be going on a fair chance to land.
         thread::sleep(args.lesson.latency() + Duration::from_millis(500));
-        report_files(&lesson.out, lesson.count, timeline::elapsed().as_secs_f64());
+        report_files(&lesson, started);
     }
     // ANCHOR_END: watch
 
-    conclude(&exit, lesson.count, args.join);
-    lesson.check_exit(&exit);
-    lesson.finish()
+    conclude(&lesson, &exit, args.join);
+    lesson.finish(&[exit])
 }
 // ANCHOR_END: main
 
 /// Says what the run showed: who saved pictures after the forgetful program was gone.
-fn conclude(exit: &Exit, count: usize, joined: bool) {
-    let saved: Vec<(Duration, u32)> = timeline::snapshot()
+fn conclude(lesson: &Lesson, exit: &Exit, joined: bool) {
+    let count = lesson.count;
+    let saved: Vec<(Duration, u32)> = lesson
+        .timeline
+        .events()
         .into_iter()
-        .filter(|event| matches!(event.what, What::Saved { .. }))
+        .filter(|event| matches!(event.kind, EventKind::Saved { .. }))
         .map(|event| (event.at, event.pid))
         .collect();
     let after: Vec<String> = saved
@@ -194,8 +255,31 @@ fn conclude(exit: &Exit, count: usize, joined: bool) {
     }
 }
 
-fn report_files(folder: &Path, count: usize, at: f64) {
-    let on_disk = pictures_on_disk(folder, count);
-    let partial = leftover_temp_files(folder).len();
-    say!("at {at:.3} s: {on_disk} of {count} pictures on disk, {partial} partial files");
+/// What is on disk now: the pictures this run wrote, and temporary files.
+fn report_files(lesson: &Lesson, started: SystemTime) {
+    let at = lesson.timeline.elapsed().as_secs_f64();
+    let new = pictures_written_since(&lesson.out, lesson.count, started);
+    let partial = temp::leftovers(&lesson.out).len();
+    say!(
+        "at {at:.3} s: {new} of {} pictures on disk, {partial} partial files",
+        lesson.count
+    );
+}
+
+/// Now, less the few milliseconds by which a file system's timestamps can lag behind
+/// the clock (they come from a coarser clock).
+fn a_moment_ago() -> SystemTime {
+    SystemTime::now() - Duration::from_millis(20)
+}
+
+/// How many of `0.jpg` .. `<count - 1>.jpg` in `folder` were written since `since`:
+/// pictures from an earlier run do not count.
+fn pictures_written_since(folder: &Path, count: usize, since: SystemTime) -> usize {
+    (0..count)
+        .filter(|&i| {
+            std::fs::metadata(picture_path(folder, i))
+                .and_then(|meta| meta.modified())
+                .is_ok_and(|modified| modified >= since)
+        })
+        .count()
 }

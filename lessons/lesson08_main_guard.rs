@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use clap::Parser;
 use workbook::process::{self, Process, Task};
-use workbook::{MainResult, cli, say};
+use workbook::queue::{self, Queue};
+use workbook::{cli, run, say};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
 
 const ABOUT: &str =
     "Lesson 08: the main guard: what happens to code before it, with a capped demo.";
@@ -37,20 +40,22 @@ const WORK: Task = Task {
 };
 
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
+    // Each process of the unguarded chain reports itself here (see `print_the_chain`).
+    let chain = Queue::new();
     // ANCHOR: before_the_guard
     // Code up here runs in every process of this program, the children included,
     // because each child is this program run again from the top.
     if std::env::args().any(|arg| arg == "--without-guard") {
-        start_a_worker_before_the_guard()?;
+        start_a_worker_before_the_guard(&chain)?;
     }
     // ANCHOR_END: before_the_guard
 
     // The guard: a child stops here and runs its task.
     process::init(&[WORK]);
-    let args: Args = cli::parse("lesson08", ABOUT);
+    let args: Args = cli::parse(NAME, ABOUT);
     if args.without_guard {
-        print_the_chain();
+        print_the_chain(&chain);
         return Ok(());
     }
 
@@ -58,7 +63,7 @@ fn main() -> MainResult {
     say!("With the guard: start one worker after process::init");
     let worker = Process::new(&WORK).start()?;
     let worker_pid = worker.pid();
-    worker.join()?.ok()?;
+    worker.join()?.require_success()?;
     say!("pid {}  the program you ran", std::process::id());
     say!("└─ pid {worker_pid}  its worker: 2 processes, as intended\n");
     // ANCHOR_END: with_the_guard
@@ -67,9 +72,7 @@ fn main() -> MainResult {
     let demo = std::process::Command::new(std::env::current_exe()?)
         .arg("--without-guard")
         .status()?;
-    if !demo.success() {
-        return Err(anyhow::anyhow!("the unguarded demo failed: {demo}").into());
-    }
+    anyhow::ensure!(demo.success(), "the unguarded demo failed: {demo}");
     Ok(())
 }
 // ANCHOR_END: main
@@ -77,17 +80,18 @@ fn main() -> MainResult {
 // ANCHOR: unguarded
 /// What the unguarded program does at its top: start a worker. Every generation runs
 /// it again, so each one starts the next, until the cap.
-fn start_a_worker_before_the_guard() -> anyhow::Result<()> {
+fn start_a_worker_before_the_guard(chain: &Queue) -> anyhow::Result<()> {
     let generation: u32 = match std::env::var(GENERATION_VAR) {
         Ok(text) => text.parse().unwrap_or(MAX_GENERATIONS), // unreadable: stop
         Err(_) => 0,
     };
     // Tell the first process who we are, for the tree it prints.
-    process::put(&format!(
-        "{generation} {} {}",
-        std::process::id(),
-        parent_pid()
-    ));
+    let me = format!("{generation} {} {}", std::process::id(), parent_pid());
+    if run::is_child() {
+        queue::put_to_parent(&me);
+    } else {
+        chain.put(me);
+    }
     if generation >= MAX_GENERATIONS {
         say!(
             "generation {generation} (pid {}): the cap stops the chain here",
@@ -100,8 +104,9 @@ fn start_a_worker_before_the_guard() -> anyhow::Result<()> {
         std::process::id()
     );
     let worker = Process::new(&WORK)
-        .args(std::env::args().skip(1)) // the child gets our arguments, as Python's does
+        .arg("--without-guard") // the child gets our arguments, as Python's does
         .env(GENERATION_VAR, (generation + 1).to_string())
+        .queue(chain)
         .start()?;
     worker.join()?;
     Ok(())
@@ -109,9 +114,9 @@ fn start_a_worker_before_the_guard() -> anyhow::Result<()> {
 // ANCHOR_END: unguarded
 
 /// Prints the processes of the unguarded chain as a tree, from their queue messages.
-fn print_the_chain() {
+fn print_the_chain(queue: &Queue) {
     let mut chain: Vec<(u32, String, String)> = Vec::new();
-    while let Some(message) = process::get(Duration::from_millis(100)) {
+    while let Some(message) = queue.get(Duration::from_millis(100)) {
         let mut words = message.split(' ').map(str::to_string);
         if let (Some(generation), Some(pid), Some(parent)) =
             (words.next(), words.next(), words.next())

@@ -8,14 +8,16 @@
 
 use workbook::cli::LessonArgs;
 use workbook::pool::run_on_pool;
-use workbook::{Downloader, Lesson, MainResult, cli, cpus, process, say, server, timeline};
+use workbook::{Downloader, Lesson, cli, cpus, process, say, server};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
 
 const ABOUT: &str = "Lesson 09: count the CPUs, then run CPU-bound and I/O-bound jobs on 1 to 2 × that many workers.";
 
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     process::init(&[]); // the main guard (this lesson uses threads only)
-    let mut args: LessonArgs = cli::parse("lesson09", ABOUT);
+    let mut args: LessonArgs = cli::parse(NAME, ABOUT);
 
     // ANCHOR: count
     let available = std::thread::available_parallelism()?.get();
@@ -35,9 +37,9 @@ fn main() -> MainResult {
     // The same jobs for every pool size: enough that 2 × available workers all get some.
     let jobs = args.count.map_or(4 * available, |n| n as usize);
     args.count = Some(jobs as u32);
-    let lesson = Lesson::start("lesson09", &args)?;
-    let downloader = Downloader::new(lesson.timeout)?;
-    timeline::set_quiet(true); // one line per pool size instead of one per download
+    // Quiet: one line per pool size instead of one per download.
+    let lesson = Lesson::start_quiet(NAME, &args)?;
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
 
     // ANCHOR: scaling
     say!(
@@ -67,7 +69,6 @@ fn main() -> MainResult {
         speedups.push((workers, cpu_speedup, io_speedup));
     }
     // ANCHOR_END: scaling
-    timeline::take_events();
     print_verdict(&speedups, available);
     Ok(())
 }

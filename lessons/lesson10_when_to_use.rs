@@ -11,7 +11,11 @@ use rayon::prelude::*;
 use workbook::cli::LessonArgs;
 use workbook::download::DOWNLOAD_IMAGE;
 use workbook::process::{self, Process, Task};
-use workbook::{Downloader, Lesson, MainResult, cli, say, server, timeline};
+use workbook::timeline::Timeline;
+use workbook::units::duration;
+use workbook::{Downloader, Lesson, cli, say, server};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
 
 const ABOUT: &str = "Lesson 10: when to use processes: tiny, CPU-bound and I/O-bound jobs, four ways each, measured.";
 
@@ -40,14 +44,38 @@ pub struct Work<'a> {
     pub child_args: Box<dyn Fn(usize) -> Vec<String> + 'a>,
 }
 
+/// How long the same jobs took, each way.
+#[derive(Debug, Clone, Copy)]
+pub struct Times {
+    pub sequential: Duration,
+    pub threads: Duration,
+    pub rayon: Duration,
+    pub processes: Duration,
+}
+
+impl Times {
+    /// The fastest way's name.
+    fn fastest(&self) -> &'static str {
+        let ways = [
+            (self.sequential, "sequential"),
+            (self.threads, "threads"),
+            (self.rayon, "rayon"),
+            (self.processes, "processes"),
+        ];
+        ways.iter()
+            .min_by_key(|(time, _)| *time)
+            .map_or("", |(_, name)| name)
+    }
+}
+
 // ANCHOR: main
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     process::init(&[TINY, DRAW, DOWNLOAD_IMAGE]); // the main guard
-    let mut args: LessonArgs = cli::parse("lesson10", ABOUT);
+    let mut args: LessonArgs = cli::parse(NAME, ABOUT);
     args.count = Some(args.count.unwrap_or(8));
-    let lesson = Lesson::start("lesson10", &args)?;
-    timeline::set_quiet(true);
-    let downloader = Downloader::new(lesson.timeout)?;
+    // Quiet: this lesson prints a table, not every download.
+    let lesson = Lesson::start_quiet(NAME, &args)?;
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
     let works = works(&lesson, &downloader);
 
     say!(
@@ -65,55 +93,51 @@ fn main() -> MainResult {
     );
     let mut rows = Vec::new();
     for work in &works {
-        let times = [
-            sequentially(&work.job, lesson.count)?,
-            on_threads(&work.job, lesson.count)?,
-            with_rayon(&work.job, lesson.count)?,
-            in_processes(work, lesson.count)?,
-        ];
-        let names = ["sequential", "threads", "rayon", "processes"];
-        let fastest = (0..4).min_by_key(|&i| times[i]).unwrap_or(0);
-        let cells: Vec<String> = times.iter().map(|t| format_time(*t)).collect();
+        let times = Times {
+            sequential: sequentially(&work.job, lesson.count)?,
+            threads: on_threads(&work.job, lesson.count)?,
+            rayon: with_rayon(&work.job, lesson.count)?,
+            processes: in_processes(work, lesson.count, &lesson.timeline)?,
+        };
         say!(
             "{:<18} | {:>10} | {:>10} | {:>10} | {:>10} | {}",
             work.name,
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            names[fastest]
+            duration(times.sequential),
+            duration(times.threads),
+            duration(times.rayon),
+            duration(times.processes),
+            times.fastest()
         );
         rows.push(times);
     }
-    timeline::take_events();
     advise(&rows);
     Ok(())
 }
 
 /// Turns the measured rows (tiny, CPU, I/O) into advice, with the ratios of this run.
-fn advise(rows: &[[Duration; 4]]) {
+fn advise(rows: &[Times]) {
     let [tiny, cpu, io] = rows else { return };
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
     say!("\nWhat this run says:");
     say!(
         "- tiny jobs: processes took {:.0}x as long as doing the work in place; threads {:.0}x. \
          Starting a worker costs more than such a job: batch small jobs.",
-        ratio(tiny[3], tiny[0]),
-        ratio(tiny[1], tiny[0])
+        ratio(tiny.processes, tiny.sequential),
+        ratio(tiny.threads, tiny.sequential)
     );
     say!(
         "- computing: threads {:.1}x and rayon {:.1}x faster than sequential, processes {:.1}x. \
          No GIL in Rust: threads or rayon; processes only for isolation.",
-        ratio(cpu[0], cpu[1]),
-        ratio(cpu[0], cpu[2]),
-        ratio(cpu[0], cpu[3])
+        ratio(cpu.sequential, cpu.threads),
+        ratio(cpu.sequential, cpu.rayon),
+        ratio(cpu.sequential, cpu.processes)
     );
     say!(
         "- waiting: one thread per download {:.1}x faster than sequential, processes {:.1}x, \
          rayon only {:.1}x (its pool is sized for computing).",
-        ratio(io[0], io[1]),
-        ratio(io[0], io[3]),
-        ratio(io[0], io[2])
+        ratio(io.sequential, io.threads),
+        ratio(io.sequential, io.processes),
+        ratio(io.sequential, io.rayon)
     );
 }
 // ANCHOR_END: main
@@ -189,25 +213,19 @@ pub fn with_rayon(
     Ok(start.elapsed())
 }
 
-pub fn in_processes(work: &Work, jobs: usize) -> anyhow::Result<Duration> {
+pub fn in_processes(work: &Work, jobs: usize, timeline: &Timeline) -> anyhow::Result<Duration> {
     let start = Instant::now();
     let children: Vec<_> = (0..jobs)
-        .map(|i| Process::new(work.task).args((work.child_args)(i)).start())
+        .map(|i| {
+            Process::new(work.task)
+                .args((work.child_args)(i))
+                .timeline(timeline)
+                .start()
+        })
         .collect::<Result<_, _>>()?;
     for child in children {
-        child.join()?.ok()?;
+        child.join()?.require_success()?;
     }
     Ok(start.elapsed())
 }
 // ANCHOR_END: ways
-
-fn format_time(time: Duration) -> String {
-    let ms = time.as_secs_f64() * 1000.0;
-    if ms < 1.0 {
-        format!("{:.1} µs", ms * 1000.0)
-    } else if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.2} s", ms / 1000.0)
-    }
-}

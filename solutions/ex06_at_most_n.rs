@@ -5,7 +5,7 @@
 use clap::Parser;
 use workbook::cli::LessonArgs;
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Lesson, MainResult, Process, cli, process};
+use workbook::{Lesson, Process, cli, process};
 
 #[derive(Parser)]
 struct Args {
@@ -17,30 +17,33 @@ struct Args {
     max_at_once: u32,
 }
 
-fn main() -> MainResult {
+const NAME: &str = env!("CARGO_CRATE_NAME");
+
+fn main() -> anyhow::Result<()> {
     process::init(&[DOWNLOAD_IMAGE]);
     let args: Args = cli::parse(
-        "ex06",
+        NAME,
         "Exercise 06: download in parallel, at most N at a time.",
     );
-    let lesson = Lesson::start("ex06", &args.lesson)?;
+    let lesson = Lesson::start(NAME, &args.lesson)?;
     let max_at_once = args.max_at_once as usize;
 
     let pictures: Vec<usize> = (0..lesson.count).collect();
+    let mut exits = Vec::new();
     for chunk in pictures.chunks(max_at_once) {
         let mut processes = Vec::new();
         for &i in chunk {
             processes.push(
                 Process::new(&DOWNLOAD_IMAGE)
                     .args(lesson.download_args(i))
+                    .timeline(&lesson.timeline)
                     .start()?,
             );
         }
         for p in processes {
-            let exit = p.join()?;
-            lesson.check_exit(&exit);
+            exits.push(p.join()?);
         }
     }
 
-    lesson.finish()
+    lesson.finish(&exits)
 }

@@ -3,9 +3,9 @@
 //! unusual systems; then one worker is a safe answer.
 
 use workbook::pool::run_on_pool;
-use workbook::{MainResult, process, say, server};
+use workbook::{process, say, server};
 
-fn main() -> MainResult {
+fn main() -> anyhow::Result<()> {
     process::init(&[]);
 
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -25,7 +25,7 @@ pub struct LessonArgs {
     pub latency_ms: u64,
 
     /// Cap the local picture server's sending speed, in kilobytes per second.
-    #[arg(long, value_name = "KB_PER_S", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "KB_PER_S", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub bandwidth_kbps: Option<u64>,
 
     /// Download this URL instead of using the local server,
@@ -40,6 +40,12 @@ pub struct LessonArgs {
     /// Skip the sequential run that a parallel lesson measures its speedup against.
     #[arg(long)]
     pub no_compare: bool,
+
+    /// Refuse a download larger than this many megabytes (a server that never stops
+    /// sending cannot fill the disk or the memory).
+    #[arg(long, value_name = "MB", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub max_mb: u64,
 
     /// Give up on a download that has not completed after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
@@ -59,6 +65,19 @@ impl LessonArgs {
 
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
+    }
+
+    /// The server's bandwidth cap in bytes per second, if any.
+    pub fn bandwidth_bytes_per_s(&self) -> Option<u64> {
+        self.bandwidth_kbps.map(|kb| kb.saturating_mul(1000))
+    }
+
+    /// The timeout and the size limit of each download.
+    pub fn limits(&self) -> crate::download::Limits {
+        crate::download::Limits {
+            timeout: self.timeout(),
+            max_bytes: self.max_mb.saturating_mul(1_000_000),
+        }
     }
 }
 
@@ -131,6 +150,8 @@ mod tests {
             &["--url", "not-a-url"],
             &["--url", "ftp://example.com/x"],
             &["--timeout-secs", "0"],
+            &["--bandwidth-kbps", "18446744073709552"],
+            &["--max-mb", "0"],
         ] {
             let error = try_parse(bad).expect_err(&format!("{bad:?} should be refused"));
             assert_eq!(error.exit_code(), 2, "{bad:?}");
@@ -148,6 +169,7 @@ mod tests {
             "--url",
             "--out",
             "--timeout-secs",
+            "--max-mb",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");
         }

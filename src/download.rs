@@ -1,21 +1,24 @@
 //! Fetch one URL and save it, all or nothing.
 //!
-//! The tutorial's `download_image` writes whatever comes back, straight into the final
-//! file. This one checks the status and the length first and writes to a temporary
-//! file in the same folder, renamed into place only when complete: a failed or
-//! interrupted download never leaves a half-written picture behind.
+//! The tutorial's `download_image` writes whatever comes back straight into the final
+//! file: an error page, half a picture. This one checks the status, streams the body
+//! into a temporary file beside the target (stopping at a size limit), checks that
+//! what arrived is as long as announced and is a whole JPEG, and only then renames it
+//! into place. A failed or interrupted download never leaves a half-written file, and
+//! an older picture at the same path is replaced only by a whole new one.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 
-use crate::process::Task;
-use crate::timeline::{self, What};
-
-/// Temporary files start with this, so they are easy to recognise (and to clean up).
-pub const TEMP_PREFIX: &str = ".partial-";
+use crate::event::EventKind;
+use crate::interrupt;
+use crate::process::{AlreadyReported, Task};
+use crate::timeline::Timeline;
+use crate::{jpeg, temp};
 
 /// Why a download failed. Every variant names the URL or the file it is about.
 #[derive(Debug, thiserror::Error)]
@@ -41,43 +44,98 @@ pub enum DownloadError {
     },
     #[error("{url}: the server sent an empty body")]
     Empty { url: String },
+    #[error("{url}: got {content_type}, {bytes} bytes, not a JPEG")]
+    NotAJpeg {
+        url: String,
+        content_type: String,
+        bytes: String,
+    },
+    #[error("{url}: the answer is larger than the limit of {limit_mb} MB (see --max-mb)")]
+    TooLarge { url: String, limit_mb: u64 },
     #[error("{url}: {reason}")]
     Http { url: String, reason: String },
     #[error("cannot write {}: {reason}", path.display())]
     Write { path: PathBuf, reason: String },
 }
 
+/// How long a download may take and how large it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(30),
+            max_bytes: 25 * 1_000_000,
+        }
+    }
+}
+
 /// Downloads pictures: an HTTP client with a timeout, so that a server that stalls
-/// cannot hang a lesson. Building one costs a few milliseconds (TLS set-up), so build it
-/// once per process and reuse it.
+/// cannot hang a lesson, and the timeline each download's start and end go into.
+/// Building one costs a few milliseconds (TLS set-up), so build it once per process
+/// and share it: threads can, because it is `Clone + Send + Sync`.
 #[derive(Clone)]
 pub struct Downloader {
     client: Client,
-    timeout: Duration,
+    limits: Limits,
+    timeline: Timeline,
 }
 
 impl Downloader {
-    pub fn new(timeout: Duration) -> Result<Downloader, DownloadError> {
+    pub fn new(limits: Limits, timeline: &Timeline) -> Result<Downloader, DownloadError> {
+        install_crypto_provider();
         let client = Client::builder()
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .timeout(timeout)
+            .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
+            .timeout(limits.timeout)
             .build()
             .map_err(|error| DownloadError::Http {
                 url: String::new(),
                 reason: format!("cannot build an HTTP client: {}", reason(&error)),
             })?;
-        Ok(Downloader { client, timeout })
+        Ok(Downloader {
+            client,
+            limits,
+            timeline: timeline.clone(),
+        })
     }
 
-    /// Downloads `url` into `path` and returns the number of bytes saved.
-    ///
-    /// Nothing is written unless the status is 2xx and the body is as long as
-    /// announced; then the bytes go to a temporary file beside `path`, which is
-    /// renamed to `path`.
+    /// The tutorial's `download_image(url, i)`: fetches `url` into `path` and records
+    /// the start and the end (saved, or failed and why) in the timeline as file `file`.
+    /// Returns the number of bytes saved.
+    pub fn download_image(
+        &self,
+        url: &str,
+        path: &Path,
+        file: usize,
+    ) -> Result<u64, DownloadError> {
+        self.timeline
+            .record(file, EventKind::Started { url: url.into() });
+        let result = self.fetch_to_file(url, path);
+        let end = match &result {
+            Ok(bytes) => EventKind::Saved {
+                path: path.into(),
+                bytes: *bytes,
+            },
+            Err(error) => EventKind::Failed {
+                reason: error.to_string(),
+            },
+        };
+        self.timeline.record(file, end);
+        result
+    }
+
+    /// Downloads `url` into `path` without recording anything; returns the bytes saved.
     pub fn fetch_to_file(&self, url: &str, path: &Path) -> Result<u64, DownloadError> {
-        let started = std::time::Instant::now();
-        let http_error = |error: reqwest::Error| self.classify(url, error);
-        let mut response = self.client.get(url).send().map_err(http_error)?;
+        let started = Instant::now();
+        let mut response = self
+            .client
+            .get(url)
+            .send()
+            .map_err(|error| self.classify(url, error))?;
         let status = response.status();
         if !status.is_success() {
             return Err(DownloadError::Status {
@@ -86,13 +144,26 @@ impl Downloader {
             });
         }
         let expected = response.content_length();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("no Content-Type")
+            .to_string();
+        let write_error = |error: std::io::Error| DownloadError::Write {
+            path: path.into(),
+            reason: error.to_string(),
+        };
+        let mut temp = TempFile::create_beside(path).map_err(write_error)?;
         // Read the body ourselves, so that a cut connection can say how much arrived,
         // and check the deadline between reads: reqwest's timeout does not cover a body
         // read piece by piece, and a server can trickle bytes forever.
-        let mut body = Vec::with_capacity(expected.map_or(0, |n| n.min(64 << 20) as usize));
+        let mut got: u64 = 0;
+        let mut head = Vec::new(); // the first bytes: the JPEG's start and frame header
+        let mut tail = [0u8; 2]; // the last two bytes: the JPEG's end marker
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
-            let read = match std::io::Read::read(&mut response, &mut chunk) {
+            let read = match response.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -101,7 +172,7 @@ impl Downloader {
                     return Err(match expected {
                         Some(expected) => DownloadError::Cut {
                             url: url.into(),
-                            got: body.len() as u64,
+                            got,
                             expected,
                             reason: reason(&error),
                         },
@@ -112,12 +183,28 @@ impl Downloader {
                     });
                 }
             };
-            body.extend_from_slice(&chunk[..read]);
-            if started.elapsed() > self.timeout {
+            let piece = &chunk[..read];
+            got += read as u64;
+            if got > self.limits.max_bytes {
+                return Err(DownloadError::TooLarge {
+                    url: url.into(),
+                    limit_mb: self.limits.max_bytes / 1_000_000,
+                });
+            }
+            if head.len() < HEAD_BYTES {
+                let room = HEAD_BYTES - head.len();
+                head.extend_from_slice(&piece[..room.min(read)]);
+            }
+            tail = match piece {
+                [.., a, b] => [*a, *b],
+                [b] => [tail[1], *b],
+                [] => tail,
+            };
+            temp.write_all(piece).map_err(write_error)?;
+            if started.elapsed() > self.limits.timeout {
                 return Err(self.timed_out(url));
             }
         }
-        let got = body.len() as u64;
         if let Some(expected) = expected
             && got != expected
         {
@@ -127,40 +214,27 @@ impl Downloader {
                 expected,
             });
         }
-        if body.is_empty() {
+        if got == 0 {
             return Err(DownloadError::Empty { url: url.into() });
         }
-        save_atomically(path, &body)?;
+        let is_jpeg_type = content_type.starts_with("image/jpeg")
+            || content_type.starts_with("image/jpg")
+            || content_type == "no Content-Type";
+        if !is_jpeg_type || tail != jpeg::END || jpeg::frame_size(&head).is_none() {
+            return Err(DownloadError::NotAJpeg {
+                url: url.into(),
+                content_type,
+                bytes: crate::units::thousands(got),
+            });
+        }
+        temp.persist(path).map_err(write_error)?;
         Ok(got)
-    }
-
-    /// The tutorial's `download_image(url, i)`: fetches `url` into `path` and records
-    /// the start and the end (saved or failed) in the timeline as file `file`.
-    pub fn download_image(
-        &self,
-        url: &str,
-        path: &Path,
-        file: usize,
-    ) -> Result<u64, DownloadError> {
-        timeline::record(file, What::Started { url: url.into() });
-        let result = self.fetch_to_file(url, path);
-        let end = match &result {
-            Ok(bytes) => What::Saved {
-                path: path.into(),
-                bytes: *bytes,
-            },
-            Err(error) => What::Failed {
-                reason: error.to_string(),
-            },
-        };
-        timeline::record(file, end);
-        result
     }
 
     fn timed_out(&self, url: &str) -> DownloadError {
         DownloadError::Timeout {
             url: url.into(),
-            seconds: self.timeout.as_secs_f64(),
+            seconds: self.limits.timeout.as_secs_f64(),
         }
     }
 
@@ -183,9 +257,81 @@ impl Downloader {
     }
 }
 
+/// How much of the start of a download is kept to find the JPEG's frame header.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// A file being written beside its final path under a temporary name (see `temp`).
+/// Dropped before [`TempFile::persist`], it removes itself; a stop removes it too.
+struct TempFile {
+    path: PathBuf,
+    file: Option<File>,
+    /// Renamed into place: nothing to remove.
+    persisted: bool,
+}
+
+impl TempFile {
+    fn create_beside(target: &Path) -> std::io::Result<TempFile> {
+        let folder = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let purpose = target
+            .file_name()
+            .map_or_else(|| "download".into(), |name| name.to_string_lossy());
+        let path = temp::new_name(folder, &purpose);
+        let file = interrupt::create_temp_file(&path)?;
+        Ok(TempFile {
+            path,
+            file: Some(file),
+            persisted: false,
+        })
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.write_all(bytes),
+            None => Ok(()),
+        }
+    }
+
+    /// Renames the whole file to `target`: readers see the old file or the new one,
+    /// never a part.
+    fn persist(mut self, target: &Path) -> std::io::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()?;
+        }
+        std::fs::rename(&self.path, target)?;
+        self.persisted = true;
+        interrupt::forget_temp_file(&self.path);
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            drop(self.file.take()); // closed first: Windows cannot remove an open file
+            let _ = std::fs::remove_file(&self.path);
+            interrupt::forget_temp_file(&self.path);
+        }
+    }
+}
+
+/// rustls needs one crypto provider per process, chosen before the first client is
+/// built. We build reqwest without a default one (see `Cargo.toml`: the default,
+/// aws-lc-rs, is slow to compile) and install `ring` here, once; a provider installed
+/// by someone else first is fine too.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// `download_image` as a task for a child process, like Python's
 /// `Process(target=download_image, args=(url, i))`. Its arguments are the URL, the
-/// path, the file number and the timeout in seconds; see [`crate::Lesson::download_args`].
+/// path, the file number, the timeout in seconds and the size limit in bytes; see
+/// [`crate::Lesson::download_args`].
 pub const DOWNLOAD_IMAGE: Task = Task {
     name: "download_image",
     run: download_image_in_child,
@@ -193,60 +339,26 @@ pub const DOWNLOAD_IMAGE: Task = Task {
 
 // ANCHOR: child_task
 /// What a child process started with [`DOWNLOAD_IMAGE`] runs: it builds its own HTTP
-/// client (a process shares nothing with its parent) and downloads one picture.
+/// client (a process shares nothing with its parent) and downloads one picture. Its
+/// events go to the parent's timeline over its stdout.
 fn download_image_in_child(args: &[String]) -> anyhow::Result<()> {
-    let [url, path, file, timeout_secs] = args else {
-        anyhow::bail!("download_image needs 4 arguments (url, path, file, timeout), got {args:?}");
+    let [url, path, file, timeout_secs, max_bytes] = args else {
+        anyhow::bail!(
+            "download_image needs 5 arguments (url, path, file, timeout, max bytes), got {args:?}"
+        );
     };
-    let downloader = Downloader::new(Duration::from_secs(timeout_secs.parse()?))?;
-    downloader.download_image(url, Path::new(path), file.parse()?)?;
-    Ok(())
+    let limits = Limits {
+        timeout: Duration::from_secs(timeout_secs.parse()?),
+        max_bytes: max_bytes.parse()?,
+    };
+    let downloader = Downloader::new(limits, &Timeline::to_parent())?;
+    match downloader.download_image(url, Path::new(path), file.parse()?) {
+        Ok(_) => Ok(()),
+        // The FAILED event has told the parent why: exit 1 without saying it twice.
+        Err(_) => Err(AlreadyReported.into()),
+    }
 }
 // ANCHOR_END: child_task
-
-/// Writes `bytes` to a temporary file in `path`'s folder, then renames it to `path`.
-/// A rename within one folder is atomic: readers see the old file or the whole new one.
-pub fn save_atomically(path: &Path, bytes: &[u8]) -> Result<(), DownloadError> {
-    let write_error = |error: &dyn std::fmt::Display| DownloadError::Write {
-        path: path.into(),
-        reason: error.to_string(),
-    };
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    // The temporary file deletes itself if anything below fails.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(TEMP_PREFIX);
-    // Like any new file (0666 minus the umask), not tempfile's private 0600.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut temp = builder.tempfile_in(folder).map_err(|e| write_error(&e))?;
-    temp.write_all(bytes).map_err(|e| write_error(&e))?;
-    temp.persist(path).map_err(|e| write_error(&e.error))?;
-    Ok(())
-}
-
-/// Removes the temporary files in `folder` that downloads left behind when they were
-/// killed mid-write (a process killed with SIGKILL cannot clean up); returns how many.
-pub fn remove_temp_files(folder: &Path) -> usize {
-    leftover_temp_files(folder)
-        .iter()
-        .filter(|path| std::fs::remove_file(path).is_ok())
-        .count()
-}
-
-/// Files in `folder` left behind by a download that never finished (there should be none).
-pub fn leftover_temp_files(folder: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
-        .map(|entry| entry.path())
-        .collect()
-}
 
 /// Did reading the body fail because the client's timeout ran out?
 fn is_timeout(error: &std::io::Error) -> bool {
@@ -277,26 +389,26 @@ fn reason(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::server::{PictureServer, ServerConfig};
-    use std::io::Read;
-    use std::net::TcpListener;
+mod tests_support {
+    pub use super::*;
+    pub use std::io::Read;
+    pub use std::net::TcpListener;
 
-    fn quick_server() -> PictureServer {
-        PictureServer::start(ServerConfig {
-            latency: Duration::from_millis(1),
-            ..ServerConfig::default()
-        })
-        .expect("server starts")
-    }
-
-    fn downloader(seconds: u64) -> Downloader {
-        Downloader::new(Duration::from_secs(seconds)).expect("client builds")
+    pub fn downloader(seconds: u64) -> Downloader {
+        let limits = Limits {
+            timeout: Duration::from_secs(seconds),
+            max_bytes: 1_000_000,
+        };
+        Downloader::new(limits, &Timeline::quiet(crate::run::Clock::start()))
+            .expect("client builds")
     }
 
     /// A server that answers every connection with `answer` (raw bytes), then closes.
-    fn raw_server(answer: &'static [u8]) -> String {
+    pub fn raw_server(answer: &'static [u8]) -> String {
+        raw_server_owned(answer.to_vec())
+    }
+
+    pub fn raw_server_owned(answer: Vec<u8>) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         std::thread::spawn(move || {
@@ -304,10 +416,39 @@ mod tests {
                 let Ok(mut stream) = stream else { continue };
                 let mut request = [0u8; 1024];
                 let _ = stream.read(&mut request);
-                let _ = stream.write_all(answer);
+                let _ = stream.write_all(&answer);
             }
         });
         format!("http://{addr}/200/3000")
+    }
+
+    /// Fails, names the URL in one line, and leaves the folder empty.
+    pub fn fails_without_a_file(url: &str) -> DownloadError {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("0.jpg");
+        let error = downloader(5)
+            .fetch_to_file(url, &path)
+            .expect_err("must fail");
+        let message = error.to_string();
+        assert!(message.contains(url), "{message} does not name {url}");
+        assert!(!message.contains('\n'), "{message} is not one line");
+        let left: Vec<_> = std::fs::read_dir(folder.path()).expect("read").collect();
+        assert!(left.is_empty(), "{url} left {left:?}");
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::*;
+    use crate::server::{PictureServer, ServerConfig};
+
+    fn quick_server() -> PictureServer {
+        PictureServer::start(ServerConfig {
+            latency: Duration::from_millis(1),
+            ..ServerConfig::default()
+        })
+        .expect("server starts")
     }
 
     #[test]
@@ -321,7 +462,7 @@ mod tests {
         let saved = std::fs::read(&path).expect("file exists");
         assert_eq!(saved.len() as u64, bytes);
         assert_eq!(saved, crate::server::draw_jpeg(30, 40));
-        assert!(leftover_temp_files(folder.path()).is_empty());
+        assert!(temp::leftovers(folder.path()).is_empty());
     }
 
     fn assert_fails_without_a_file(url: &str, seconds: u64) -> DownloadError {
@@ -387,5 +528,82 @@ mod tests {
             .expect_err("no such folder");
         assert!(matches!(error, DownloadError::Write { .. }), "{error}");
         assert!(error.to_string().contains("missing-folder"));
+    }
+}
+
+#[cfg(test)]
+mod what_arrives_is_a_picture {
+    use super::tests_support::*;
+
+    #[test]
+    fn an_html_page_with_status_200_is_not_saved() {
+        let url = raw_server(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 20\r\nConnection: close\r\n\r\n<html>hello</html>\r\n",
+        );
+        let error = fails_without_a_file(&url);
+        assert_eq!(
+            error.to_string(),
+            format!("{url}: got text/html, 20 bytes, not a JPEG")
+        );
+    }
+
+    #[test]
+    fn gzip_bytes_are_not_a_picture() {
+        let url = raw_server(
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Encoding: gzip\r\nContent-Length: 10\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+        );
+        assert!(matches!(
+            fails_without_a_file(&url),
+            DownloadError::NotAJpeg { .. }
+        ));
+    }
+
+    #[test]
+    fn half_a_jpeg_without_content_length_is_not_saved() {
+        let jpeg = crate::server::draw_jpeg(40, 30);
+        let mut answer =
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nConnection: close\r\n\r\n".to_vec();
+        answer.extend_from_slice(&jpeg[..jpeg.len() / 2]);
+        let url = raw_server_owned(answer);
+        assert!(matches!(
+            fails_without_a_file(&url),
+            DownloadError::NotAJpeg { .. }
+        ));
+    }
+
+    #[test]
+    fn a_server_that_never_stops_sending_hits_the_size_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/200/3000", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n\r\n\xFF\xD8");
+                let zeros = [0u8; 64 * 1024];
+                while stream.write_all(&zeros).is_ok() {}
+            }
+        });
+        let error = fails_without_a_file(&url);
+        assert!(matches!(error, DownloadError::TooLarge { .. }), "{error}");
+    }
+
+    #[test]
+    fn a_failed_download_leaves_the_old_picture_alone() {
+        let url =
+            raw_server(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("0.jpg");
+        std::fs::write(&path, b"the learner's old picture").expect("write");
+        downloader(5)
+            .fetch_to_file(&url, &path)
+            .expect_err("a 500 fails");
+        assert_eq!(
+            std::fs::read(&path).expect("still there"),
+            b"the learner's old picture"
+        );
+        assert_eq!(std::fs::read_dir(folder.path()).expect("read").count(), 1);
     }
 }

@@ -3,7 +3,23 @@
 /// The width and height from a JPEG's frame header, if `bytes` is a complete JPEG
 /// (starts with the start-of-image marker and ends with the end-of-image marker).
 pub fn size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if !bytes.starts_with(&[0xFF, 0xD8]) || !bytes.ends_with(&[0xFF, 0xD9]) {
+    if !bytes.ends_with(&END) {
+        return None;
+    }
+    frame_size(bytes)
+}
+
+/// The start-of-image marker that every JPEG begins with.
+pub const START: [u8; 2] = [0xFF, 0xD8];
+/// The end-of-image marker that every whole JPEG ends with.
+pub const END: [u8; 2] = [0xFF, 0xD9];
+
+/// The width and height from the frame header, reading only the start of a JPEG
+/// (`head`, which must begin with the start-of-image marker). The frame header comes
+/// before the picture data, so the first few kilobytes are enough.
+pub fn frame_size(head: &[u8]) -> Option<(u32, u32)> {
+    let bytes = head;
+    if !bytes.starts_with(&START) {
         return None;
     }
     // Walk the marker segments after SOI until a start-of-frame (SOF0..SOF15, minus

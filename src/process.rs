@@ -1,9 +1,10 @@
 //! Real OS processes in the vocabulary of Python's `multiprocessing`.
 //!
-//! A child is started the way Python's "spawn" start method does it: the same program is
-//! run again, told by an environment variable which task to run. So every lesson's `main`
-//! begins with the guard [`init`], which turns a child into its task and never returns
-//! there. No `fork`, no `unsafe`: only `std::process::Command`.
+//! A child is started the way Python's "spawn" start method does it: the same program
+//! runs again, told on its command line which task to run (see `run`). So every
+//! lesson's `main` begins with the guard [`init`], which turns a child into its task
+//! and never returns there. No `fork`, no `unsafe`: `std::process::Command`, as lesson
+//! 03 shows in fifteen lines before it uses this module.
 //!
 //! ```no_run
 //! use workbook::process::{self, Process, Task};
@@ -11,7 +12,7 @@
 //! const GREET: Task = Task { name: "greet", run: greet };
 //!
 //! fn greet(_args: &[String]) -> anyhow::Result<()> {
-//!     let me = process::current_process();
+//!     let me = workbook::current_process();
 //!     println!("hello from {} (pid {})", me.name, me.pid);
 //!     Ok(())
 //! }
@@ -25,21 +26,21 @@
 //! }
 //! ```
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
-use crate::timeline;
+use crate::interrupt;
+use crate::queue::Queue;
+use crate::run::{self, CHILD_FLAG, Clock};
+use crate::timeline::{self, Style, Timeline};
+use crate::wire::{self, Message};
 
-/// Which task a child runs; set only in children.
-const TASK_VAR: &str = "WORKBOOK_TASK";
-/// The child's name, like Python's `Process(name=...)`.
-const NAME_VAR: &str = "WORKBOOK_PROCESS_NAME";
+/// Who am I? (`run` keeps the answer; it is here too, where Python has it.)
+pub use crate::run::{ProcessInfo, current_process};
 
 /// A function a child process can run, found by its name when the child starts.
 ///
@@ -51,52 +52,43 @@ pub struct Task {
     pub run: fn(&[String]) -> anyhow::Result<()>,
 }
 
+/// The error a task returns when it has already told its parent what went wrong (a
+/// download's FAILED event): the child exits with status 1 without saying it twice.
+#[derive(Debug, thiserror::Error)]
+#[error("already reported")]
+pub struct AlreadyReported;
+
 /// The main guard, Python's `if __name__ == "__main__":`. Call it first in `main`.
 ///
-/// In the parent it returns at once. In a child it runs the child's task with the
-/// child's arguments and exits: 0 when the task succeeded, 1 with the error on stderr
-/// when it failed, 2 when the task is not in `tasks`.
+/// In the program you started, it installs the Ctrl-C handler (see `interrupt`) and
+/// returns. In a child, it runs the child's task and exits: 0 when the task succeeded,
+/// 1 when it failed (with one line on stderr), 2 when the command line is not one
+/// that a parent writes.
 pub fn init(tasks: &[Task]) {
-    timeline::init_color();
-    let _ = timeline::start_time();
-    let Ok(wanted) = std::env::var(TASK_VAR) else {
-        return;
+    interrupt::install_handler();
+    let child = match run::child_info() {
+        Ok(None) => return,
+        Ok(Some(child)) => child,
+        Err(problem) => {
+            eprintln!("pid {}: {problem}", std::process::id());
+            std::process::exit(2);
+        }
     };
-    let me = current_process();
-    let Some(task) = tasks.iter().find(|task| task.name == wanted) else {
+    let pid = std::process::id();
+    let Some(task) = tasks.iter().find(|task| task.name == child.task) else {
         eprintln!(
-            "{} (pid {}): no task named {wanted:?} in this program",
-            me.name, me.pid
+            "{} (pid {pid}): no task named {:?} in this program",
+            child.name, child.task
         );
         std::process::exit(2);
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match (task.run)(&args) {
+    match (task.run)(&child.args) {
         Ok(()) => std::process::exit(0),
+        Err(error) if error.is::<AlreadyReported>() => std::process::exit(1),
         Err(error) => {
-            eprintln!("{} (pid {}): {error:#}", me.name, me.pid);
+            eprintln!("{} (pid {pid}): {error:#}", child.name);
             std::process::exit(1);
         }
-    }
-}
-
-/// Is this process a child started by [`Process::start`]?
-pub fn is_child() -> bool {
-    std::env::var_os(TASK_VAR).is_some()
-}
-
-/// The name and pid of the running process, like Python's `current_process()`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessInfo {
-    pub name: String,
-    pub pid: u32,
-}
-
-/// Who am I? The parent is `MainProcess`, as in Python; a child has the name it was given.
-pub fn current_process() -> ProcessInfo {
-    ProcessInfo {
-        name: std::env::var(NAME_VAR).unwrap_or_else(|_| "MainProcess".into()),
-        pid: std::process::id(),
     }
 }
 
@@ -106,19 +98,22 @@ pub struct Process {
     name: String,
     args: Vec<String>,
     envs: Vec<(String, String)>,
+    timeline: Option<Timeline>,
+    queue: Option<Queue>,
 }
-
-static STARTED: AtomicUsize = AtomicUsize::new(0);
 
 impl Process {
     /// A process that will run `task`. Its default name is `Process-N`, as in Python.
     pub fn new(task: &Task) -> Process {
-        let n = STARTED.fetch_add(1, Ordering::SeqCst) + 1;
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed) + 1;
         Process {
             task: task.name,
             name: format!("Process-{n}"),
             args: Vec::new(),
             envs: Vec::new(),
+            timeline: None,
+            queue: None,
         }
     }
 
@@ -146,121 +141,118 @@ impl Process {
         self
     }
 
+    /// The timeline that the child's events go into. The child shares its clock.
+    pub fn timeline(mut self, timeline: &Timeline) -> Process {
+        self.timeline = Some(timeline.clone());
+        self
+    }
+
+    /// The queue that the child's messages go into, like passing a Python `Queue` to
+    /// the child as an argument.
+    pub fn queue(mut self, queue: &Queue) -> Process {
+        self.queue = Some(queue.clone());
+        self
+    }
+
     /// Starts the child: runs this program again, as the task.
     ///
-    /// Lines the child prints are passed on: events go into the timeline, queue
-    /// messages into the queue (see [`get`]), other lines are printed after `  > `.
-    /// Its stderr goes straight to ours.
+    /// The child's events go into the timeline, its queue messages into the queue, and
+    /// every other line it prints is printed here after `  > `. Its stderr goes
+    /// straight to ours.
     pub fn start(self) -> Result<Running, ProcessError> {
-        let program = std::env::current_exe().map_err(|source| ProcessError::Start {
+        let start_error = |source| ProcessError::Start {
             name: self.name.clone(),
             source,
-        })?;
-        let start_ns = timeline::start_time()
-            .duration_since(UNIX_EPOCH)
-            .map(|since| since.as_nanos())
-            .unwrap_or(0);
+        };
+        let program = std::env::current_exe().map_err(start_error)?;
+        let clock = self
+            .timeline
+            .as_ref()
+            .map_or_else(run::inherited_clock, Timeline::clock);
         let mut command = Command::new(program);
         command
+            .arg(CHILD_FLAG)
+            .args([self.task, &self.name, &clock.as_nanos().to_string()])
             .args(&self.args)
             .envs(self.envs.iter().map(|(key, value)| (key, value)))
-            .env(TASK_VAR, self.task)
-            .env(NAME_VAR, &self.name)
-            .env(timeline::START_TIME_VAR, start_ns.to_string())
             .stdin(Stdio::null())
             .stderr(Stdio::inherit());
-        // The first parent reads its children's output. A child's own children write
-        // into the same pipe (they inherit it), so every event of a run, however deep,
-        // reaches the one process that draws the timeline.
-        command.stdout(if is_child() {
-            Stdio::inherit()
+        if run::is_child() {
+            // A child's children write into the pipe it inherited, so every event of a
+            // run, however deep, reaches the first process. They stay in its process
+            // group, so stopping the child's group stops them too.
+            command.stdout(Stdio::inherit());
         } else {
-            Stdio::piped()
-        });
-        let mut child = command.spawn().map_err(|source| ProcessError::Start {
-            name: self.name.clone(),
-            source,
-        })?;
+            command.stdout(Stdio::piped());
+            in_own_process_group(&mut command);
+        }
+        let mut child = interrupt::spawn_child(|| {
+            let child = command.spawn()?;
+            let pid = child.id();
+            Ok((child, pid))
+        })
+        .map_err(start_error)?;
         let pid = child.id();
-        let reader = child
-            .stdout
-            .take()
-            .map(|stdout| thread::spawn(move || pass_on_output(stdout)));
-        let child = Arc::new(Mutex::new(child));
-        lock(&LIVE).push((pid, child.clone()));
+        let reader = child.stdout.take().map(|stdout| {
+            let (timeline, queue) = (self.timeline, self.queue);
+            thread::spawn(move || pass_on_output(stdout, timeline, queue))
+        });
         Ok(Running {
             name: self.name,
             pid,
             child,
+            clock,
             reader,
         })
     }
 }
 
-/// Reads a child's stdout line by line until the child closes it (exits or dies).
-fn pass_on_output(stdout: std::process::ChildStdout) {
+/// Each child of the first process leads a process group of its own, so that a stop
+/// can end it with everything it started (see `interrupt::stop_tree`), and a
+/// terminal's Ctrl-C reaches only the first process, whose handler does that.
+#[cfg(unix)]
+pub fn in_own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(windows)]
+pub fn in_own_process_group(command: &mut Command) {
+    use std::os::windows::process::CommandExt;
+    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+    command.creation_flags(CREATE_NEW_PROCESS_GROUP);
+}
+
+#[cfg(not(any(unix, windows)))]
+pub fn in_own_process_group(_command: &mut Command) {}
+
+/// Reads a child's stdout line by line until every writer has closed it.
+fn pass_on_output(stdout: ChildStdout, timeline: Option<Timeline>, queue: Option<Queue>) {
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
-        if let Some(event) = timeline::decode(&line) {
-            timeline::keep(event);
-        } else if let Some(message) = line.strip_prefix(QUEUE_PREFIX) {
-            arrive(message.to_string());
-        } else {
-            crate::say!("  > {line}");
+        match (wire::decode(&line), &timeline, &queue) {
+            (Some(Message::Event(event)), Some(timeline), _) => timeline.keep(event),
+            (Some(Message::Event(event)), None, _) => {
+                crate::say!("{}", timeline::describe(&event, Style::PLAIN));
+            }
+            (Some(Message::Queue(message)), _, Some(queue)) => queue.put(message),
+            (Some(Message::Queue(message)), _, None) => crate::say!("  > (queue) {message}"),
+            (None, _, _) => crate::say!("  > {line}"),
         }
     }
-}
-
-/// Marks a queue message in a child's stdout.
-const QUEUE_PREFIX: &str = "@workbook-queue\t";
-
-/// Messages that arrived from children, waiting for [`get`].
-static QUEUE: (Mutex<VecDeque<String>>, Condvar) = (Mutex::new(VecDeque::new()), Condvar::new());
-
-/// Puts a message on the run's queue, like Python's `queue.put(...)`: in a child it
-/// travels to the parent as one line on stdout; in the parent it goes straight in.
-/// One line per message: line breaks are replaced by spaces.
-pub fn put(message: &str) {
-    let message = message.replace(['\n', '\r'], " ");
-    if is_child() {
-        // Ignore a closed pipe: the parent may not be listening any more.
-        let _ = writeln!(std::io::stdout(), "{QUEUE_PREFIX}{message}");
-    } else {
-        arrive(message);
-    }
-}
-
-/// Takes the oldest message off the queue, waiting up to `timeout` for one, like
-/// Python's `queue.get(timeout=...)`. `None` if nothing came in time.
-pub fn get(timeout: Duration) -> Option<String> {
-    let (queue, arrived) = &QUEUE;
-    let queue = queue
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let (mut queue, _) = arrived
-        .wait_timeout_while(queue, timeout, |queue| queue.is_empty())
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    queue.pop_front()
-}
-
-fn arrive(message: String) {
-    let (queue, arrived) = &QUEUE;
-    queue
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .push_back(message);
-    arrived.notify_one();
 }
 
 /// A started child process. Join it to wait for it and learn how it ended.
 ///
 /// Dropping it does *not* stop the child: it goes on running on its own, even after
-/// this program exits (lesson 07 shows what that means).
+/// this program exits (lesson 07 shows what that means). Only a stop (Ctrl-C) kills
+/// the children that were never joined.
 #[must_use = "a started process should be joined: dropping the handle leaves the child running on its own"]
 pub struct Running {
     name: String,
     pid: u32,
-    child: Arc<Mutex<Child>>,
+    child: Child,
+    clock: Clock,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -285,27 +277,21 @@ impl Running {
     /// The output is read to its end: if the child left children of its own running
     /// (lesson 07), they still hold the pipe, and `join` returns when they close it.
     pub fn join(mut self) -> Result<Exit, ProcessError> {
-        // Poll rather than block in wait(), so that `stop_all_children` can take the
-        // child and kill it meanwhile (Ctrl-C). The pause grows to 2 ms: a join
-        // returns at most that long after the child has ended.
-        let mut pause = Duration::from_micros(50);
-        let status = loop {
-            let polled = lock(&self.child).try_wait();
-            match polled {
-                Ok(Some(status)) => break status,
-                Ok(None) => thread::sleep(pause),
-                Err(source) => {
-                    return Err(ProcessError::Wait {
-                        name: self.name.clone(),
-                        pid: self.pid,
-                        source,
-                    });
-                }
-            }
-            pause = (pause * 2).min(Duration::from_millis(2));
-        };
-        let ended_at = timeline::elapsed();
-        lock(&LIVE).retain(|(pid, _)| *pid != self.pid);
+        // A blocking wait: the OS wakes us the moment the child exits. A stop does not
+        // need this handle: it kills the child's process group by its pid.
+        let waited = self.child.wait();
+        if interrupt::stopped() {
+            // The handler killed the child and is about to exit with 130: do not
+            // report the kill as the child's failure.
+            interrupt::wait_for_the_end();
+        }
+        let ended_at = self.clock.elapsed();
+        interrupt::forget_child(self.pid);
+        let status = waited.map_err(|source| ProcessError::Wait {
+            name: self.name.clone(),
+            pid: self.pid,
+            source,
+        })?;
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
@@ -316,28 +302,6 @@ impl Running {
             ended_at,
         })
     }
-}
-
-/// Children started by this process and not joined yet.
-static LIVE: Mutex<Vec<(u32, Arc<Mutex<Child>>)>> = Mutex::new(Vec::new());
-
-/// Kills every child this process started and has not joined, and waits for them;
-/// returns how many. For a parent that is interrupted (Ctrl-C) and must not leave
-/// its children running on their own.
-pub fn stop_all_children() -> usize {
-    let children = std::mem::take(&mut *lock(&LIVE));
-    for (_, child) in &children {
-        let mut child = lock(child);
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    children.len()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How a child ended.
@@ -361,8 +325,8 @@ impl Exit {
         self.status.code()
     }
 
-    /// Turns a failed exit into an error that names the child.
-    pub fn ok(self) -> Result<Exit, ProcessError> {
+    /// `Ok` if the child exited with status 0, else an error that names it.
+    pub fn require_success(self) -> Result<Exit, ProcessError> {
         if self.success() {
             Ok(self)
         } else {

@@ -98,6 +98,9 @@ pub enum ServerError {
     Runtime(std::io::Error),
 }
 
+/// How many picture sizes the server keeps drawn.
+const CACHED_SIZES: usize = 8;
+
 /// A running picture server. It stops when dropped.
 pub struct PictureServer {
     addr: SocketAddr,
@@ -194,6 +197,19 @@ impl PictureServer {
         &self.state.config
     }
 
+    /// "local picture server, 300 ms latency" (and the bandwidth cap, if any).
+    pub fn describe(&self) -> String {
+        let config = &self.state.config;
+        let mut text = format!(
+            "local picture server, {} ms latency",
+            config.latency.as_millis()
+        );
+        if let Some(bytes) = config.bandwidth {
+            text.push_str(&format!(", {} KB/s", bytes / 1000));
+        }
+        text
+    }
+
     /// Runs until the process is stopped (for the standalone `picsum-local`).
     pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
@@ -215,15 +231,30 @@ impl Drop for PictureServer {
 
 impl ServerState {
     /// The JPEG for a size, drawn once and then served from the cache.
+    ///
+    /// It is drawn without holding the cache's lock, so that a large picture being
+    /// drawn never holds up a request for one that is ready; the cache keeps at most
+    /// [`CACHED_SIZES`] sizes, so that a client asking for every size cannot fill the
+    /// memory.
     fn picture(&self, width: u32, height: u32) -> Bytes {
-        let mut pictures = self
-            .pictures
+        if let Some(picture) = self.cache().get(&(width, height)) {
+            return picture.clone();
+        }
+        let drawn = Bytes::from(draw_jpeg(width, height));
+        let mut cache = self.cache();
+        if cache.len() >= CACHED_SIZES && !cache.contains_key(&(width, height)) {
+            // Forget any size but the tutorial's.
+            if let Some(&size) = cache.keys().find(|&&size| size != (200, 3000)) {
+                cache.remove(&size);
+            }
+        }
+        cache.entry((width, height)).or_insert(drawn).clone()
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, u32), Bytes>> {
+        self.pictures
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        pictures
-            .entry((width, height))
-            .or_insert_with(|| Bytes::from(draw_jpeg(width, height)))
-            .clone()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -1,154 +1,187 @@
-//! Who did what, when: every download records a start and an end event. The events are
-//! printed as they happen and drawn at the end as bars on one time axis.
+//! Who did what, when. Every download records a start and an end event in the run's
+//! [`Timeline`]; the events are printed as they happen and drawn at the end as bars
+//! on one time axis.
 //!
-//! All processes of a run share one clock: the parent's start time is handed to each
-//! child (see `process`), and a child sends its events to the parent over its stdout,
-//! one line each. So the parent's log holds everybody's events, in one timeline.
+//! A timeline is a value the run owns: the lesson makes one, hands it to its
+//! downloaders and processes, and reads it at the end. A child process records into a
+//! timeline that sends each event to its parent (see `wire`), whose timeline keeps it:
+//! so the parent's timeline holds everybody's events. Drawing is a pure function of
+//! the events and a [`Style`].
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write as _};
-use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use colored::{Color, Colorize};
 
-use crate::process;
+use crate::event::{Event, EventKind};
+use crate::run::{self, Clock};
+use crate::wire::{self, Message};
 
-/// What happened to one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum What {
-    Started { url: String },
-    Saved { path: PathBuf, bytes: u64 },
-    Failed { reason: String },
+/// How events and bars look: colored or not, and the character a bar is drawn with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+    pub block: &'static str,
 }
 
-/// One event: when (since the run started), who (pid and worker name), which file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
-    pub at: Duration,
-    pub pid: u32,
-    pub worker: String,
-    pub file: usize,
-    pub what: What,
-}
-
-/// The environment variable that hands the parent's start time to its children.
-pub(crate) const START_TIME_VAR: &str = "WORKBOOK_START_NS";
-
-/// Marks an event line in a child's stdout, so other output passes through untouched.
-const EVENT_PREFIX: &str = "@workbook-event\t";
-
-static START: Mutex<Option<SystemTime>> = Mutex::new(None);
-static LOG: Mutex<Vec<Event>> = Mutex::new(Vec::new());
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-/// The moment the run started: inherited from the parent, or now for the first process.
-pub fn start_time() -> SystemTime {
-    let mut start = START
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    *start.get_or_insert_with(|| {
-        std::env::var(START_TIME_VAR)
-            .ok()
-            .and_then(|ns| ns.parse::<u64>().ok())
-            .map(|ns| UNIX_EPOCH + Duration::from_nanos(ns))
-            .unwrap_or_else(SystemTime::now)
-    })
-}
-
-/// Starts the clock again at zero, like the tutorial's `start = time.perf_counter()`
-/// just before the downloads: setting up (the server, the folder) is not timed.
-pub fn restart_clock() {
-    *START
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(SystemTime::now());
-}
-
-/// Time since the run started.
-pub fn elapsed() -> Duration {
-    SystemTime::now()
-        .duration_since(start_time())
-        .unwrap_or(Duration::ZERO)
-}
-
-/// Stops the live printing of events (benchmarks record thousands of them).
-pub fn set_quiet(quiet: bool) {
-    QUIET.store(quiet, Ordering::SeqCst);
-}
-
-/// Is live printing off?
-pub fn is_quiet() -> bool {
-    QUIET.load(Ordering::SeqCst)
-}
-
-/// Decides once whether output is colored (only on a terminal, and never with
-/// `NO_COLOR`) and how bars are drawn: `█` on a terminal, `#` when the output goes to
-/// a file or a pipe, where a block character may not be one column wide (in a
-/// browser, say).
-pub fn init_color() {
-    let terminal = std::io::stdout().is_terminal();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    colored::control::set_override(terminal && !no_color);
-    PLAIN_BARS.store(!terminal, Ordering::SeqCst);
-}
-
-static PLAIN_BARS: AtomicBool = AtomicBool::new(false);
-
-/// Who is working: the current thread's name if it has one of its own (`Thread-3`,
-/// `rayon-1`), else the process's name (`MainProcess`, `Process-2`).
-pub fn worker_name() -> String {
-    match std::thread::current().name() {
-        Some(name) if name != "main" => name.to_string(),
-        _ => process::current_process().name,
-    }
-}
-
-/// Records an event of the current worker about `file`.
-///
-/// In the parent it is printed and kept for the timeline; in a child it goes to the
-/// parent as one line on stdout.
-pub fn record(file: usize, what: What) {
-    let event = Event {
-        at: elapsed(),
-        pid: std::process::id(),
-        worker: worker_name(),
-        file,
-        what,
+impl Style {
+    /// Plain text: no color, bars of `#`.
+    pub const PLAIN: Style = Style {
+        color: false,
+        block: "#",
     };
-    if process::is_child() {
-        // A parent that stopped listening (lesson 07) must not crash the child.
-        let _ = writeln!(std::io::stdout(), "{}", encode(&event));
-    } else {
-        keep(event);
+
+    /// Color and `█` on a terminal (without `NO_COLOR`); plain when the output goes to
+    /// a file or a pipe, where a block character may not be one column wide (in a
+    /// browser, say).
+    pub fn for_stdout() -> Style {
+        let terminal = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            color: terminal && !no_color,
+            block: if terminal { "█" } else { "#" },
+        }
+    }
+
+    /// `text` in `color`, if this style has color.
+    pub fn paint(&self, text: &str, color: Color) -> String {
+        if self.color {
+            text.color(color).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str, color: Option<Color>) -> String {
+        match (self.color, color) {
+            (false, _) => text.to_string(),
+            (true, Some(color)) => text.color(color).bold().to_string(),
+            (true, None) => text.bold().to_string(),
+        }
     }
 }
 
-/// Prints an event and keeps it for the timeline (also used for a child's events).
-pub(crate) fn keep(event: Event) {
-    if !QUIET.load(Ordering::SeqCst) {
-        crate::say!("{}", describe(&event));
+/// The events of one run, in the order they were recorded. Cloning it gives another
+/// handle to the same timeline (threads share it).
+#[derive(Clone)]
+pub struct Timeline {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    clock: Clock,
+    /// Where events go: kept here (and printed, if `print` is set), or sent to the
+    /// parent process.
+    to_parent: bool,
+    print: Option<Style>,
+    events: Mutex<Vec<Event>>,
+}
+
+impl Timeline {
+    /// A timeline that keeps its events and prints each one as it is recorded.
+    pub fn printing(clock: Clock, style: Style) -> Timeline {
+        Timeline::with(clock, false, Some(style))
     }
-    LOG.lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .push(event);
+
+    /// A timeline that keeps its events without printing them (benchmarks record
+    /// thousands).
+    pub fn quiet(clock: Clock) -> Timeline {
+        Timeline::with(clock, false, None)
+    }
+
+    /// The timeline of a child process: each event goes to the parent as one line on
+    /// stdout (see `wire`), on the parent's clock.
+    pub fn to_parent() -> Timeline {
+        Timeline::with(run::inherited_clock(), true, None)
+    }
+
+    fn with(clock: Clock, to_parent: bool, print: Option<Style>) -> Timeline {
+        Timeline {
+            inner: Arc::new(Inner {
+                clock,
+                to_parent,
+                print,
+                events: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The run's clock.
+    pub fn clock(&self) -> Clock {
+        self.inner.clock
+    }
+
+    /// Time since the run started.
+    pub fn elapsed(&self) -> Duration {
+        self.inner.clock.elapsed()
+    }
+
+    /// Records an event of the current worker (thread or process) about `file`.
+    pub fn record(&self, file: usize, kind: EventKind) {
+        let event = Event {
+            at: self.elapsed(),
+            pid: std::process::id(),
+            worker: worker_name(),
+            file,
+            kind,
+        };
+        if self.inner.to_parent {
+            wire::send(&Message::Event(event));
+        } else {
+            self.keep(event);
+        }
+    }
+
+    /// Keeps an event that already happened (a child's, read from its stdout).
+    pub fn keep(&self, event: Event) {
+        if let Some(style) = self.inner.print {
+            crate::say!("{}", describe(&event, style));
+        }
+        self.lock().push(event);
+    }
+
+    /// A copy of the events recorded so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.lock().clone()
+    }
+
+    /// Forgets the events recorded so far (a benchmark runs the same downloads again).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Event>> {
+        self.inner
+            .events
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
-/// A copy of the events recorded so far.
-pub fn snapshot() -> Vec<Event> {
-    LOG.lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone()
-}
-
-/// Takes all events recorded so far, leaving the log empty.
-pub fn take_events() -> Vec<Event> {
-    std::mem::take(&mut *LOG.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+/// Who is working: the process's name (`MainProcess`, `Process-2`) on its main
+/// thread; on another thread, the thread's name if it has one, `rayon-1` on rayon's
+/// pool, else `thread-N` by its id.
+pub fn worker_name() -> String {
+    let thread = std::thread::current();
+    match thread.name() {
+        Some("main") => run::current_process().name,
+        Some(name) => name.to_string(),
+        None => match rayon::current_thread_index() {
+            Some(index) => format!("rayon-{index}"),
+            None => {
+                // `ThreadId(7)` -> `thread-7`
+                let id = format!("{:?}", thread.id());
+                let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+                format!("thread-{digits}")
+            }
+        },
+    }
 }
 
 /// One event as a line for the terminal.
-pub fn describe(event: &Event) -> String {
+pub fn describe(event: &Event, style: Style) -> String {
     let who = format!(
         "{:>7.3}s  pid {:<7} {:<12} file {}",
         event.at.as_secs_f64(),
@@ -156,17 +189,17 @@ pub fn describe(event: &Event) -> String {
         event.worker,
         event.file
     );
-    let who = who.color(worker_color(&event.worker));
-    match &event.what {
-        What::Started { url } => format!("{who}  {} {url}", "start".bold()),
-        What::Saved { path, bytes } => {
-            format!(
-                "{who}  {} {} ({bytes} bytes)",
-                "saved".green().bold(),
-                path.display()
-            )
+    let who = style.paint(&who, worker_color(&event.worker));
+    match &event.kind {
+        EventKind::Started { url } => format!("{who}  {} {url}", style.bold("start", None)),
+        EventKind::Saved { path, bytes } => format!(
+            "{who}  {} {} ({bytes} bytes)",
+            style.bold("saved", Some(Color::Green)),
+            path.display()
+        ),
+        EventKind::Failed { reason } => {
+            format!("{who}  {} {reason}", style.bold("FAILED", Some(Color::Red)))
         }
-        What::Failed { reason } => format!("{who}  {} {reason}", "FAILED".red().bold()),
     }
 }
 
@@ -183,54 +216,6 @@ fn worker_color(worker: &str) -> Color {
         .bytes()
         .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
     COLORS[hash % COLORS.len()]
-}
-
-/// An event as one line a child writes to its stdout.
-pub(crate) fn encode(event: &Event) -> String {
-    let clean = |text: &str| text.replace(['\t', '\n', '\r'], " ");
-    let what = match &event.what {
-        What::Started { url } => format!("start\t{}", clean(url)),
-        What::Saved { path, bytes } => {
-            format!("saved\t{bytes}\t{}", clean(&path.to_string_lossy()))
-        }
-        What::Failed { reason } => format!("failed\t{}", clean(reason)),
-    };
-    format!(
-        "{EVENT_PREFIX}{}\t{}\t{}\t{}\t{what}",
-        event.at.as_micros(),
-        event.pid,
-        clean(&event.worker),
-        event.file
-    )
-}
-
-/// Reads a line from a child's stdout back into an event; `None` for any other line.
-pub(crate) fn decode(line: &str) -> Option<Event> {
-    let fields: Vec<&str> = line.strip_prefix(EVENT_PREFIX)?.splitn(6, '\t').collect();
-    let [at, pid, worker, file, kind, rest] = fields[..] else {
-        return None;
-    };
-    let what = match kind {
-        "start" => What::Started { url: rest.into() },
-        "failed" => What::Failed {
-            reason: rest.into(),
-        },
-        "saved" => {
-            let (bytes, path) = rest.split_once('\t')?;
-            What::Saved {
-                path: path.into(),
-                bytes: bytes.parse().ok()?,
-            }
-        }
-        _ => return None,
-    };
-    Some(Event {
-        at: Duration::from_micros(at.parse().ok()?),
-        pid: pid.parse().ok()?,
-        worker: worker.into(),
-        file: file.parse().ok()?,
-        what,
-    })
 }
 
 /// An event line as [`describe`] prints it (without color), read back by the tests
@@ -312,8 +297,8 @@ pub enum Outcome {
 pub fn bars(events: &[Event]) -> Vec<Bar> {
     let mut bars: Vec<Bar> = Vec::new();
     for event in events {
-        match &event.what {
-            What::Started { .. } => bars.push(Bar {
+        match &event.kind {
+            EventKind::Started { .. } => bars.push(Bar {
                 file: event.file,
                 pid: event.pid,
                 worker: event.worker.clone(),
@@ -321,7 +306,7 @@ pub fn bars(events: &[Event]) -> Vec<Bar> {
                 end: event.at,
                 outcome: Outcome::Unfinished,
             }),
-            What::Saved { .. } | What::Failed { .. } => {
+            EventKind::Saved { .. } | EventKind::Failed { .. } => {
                 let open = bars.iter_mut().rev().find(|bar| {
                     bar.file == event.file
                         && bar.pid == event.pid
@@ -330,8 +315,8 @@ pub fn bars(events: &[Event]) -> Vec<Bar> {
                 });
                 if let Some(bar) = open {
                     bar.end = event.at.max(bar.start);
-                    bar.outcome = match event.what {
-                        What::Saved { .. } => Outcome::Saved,
+                    bar.outcome = match event.kind {
+                        EventKind::Saved { .. } => Outcome::Saved,
                         _ => Outcome::Failed,
                     };
                 }
@@ -351,7 +336,7 @@ pub fn bars(events: &[Event]) -> Vec<Bar> {
 /// ```
 ///
 /// A failed download is drawn with `x`, one that never finished with a single `?`.
-pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
+pub fn draw(bars: &[Bar], total: Duration, width: usize, style: Style) -> String {
     let width = width.max(10);
     let total_secs = total.as_secs_f64().max(1e-3);
     let worker_width = bars.iter().map(|bar| bar.worker.len()).max().unwrap_or(0);
@@ -367,11 +352,7 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
     let label_width = labels.iter().map(String::len).max().unwrap_or(0);
     let column = |t: Duration| ((t.as_secs_f64() / total_secs) * width as f64).round() as usize;
 
-    let block = if PLAIN_BARS.load(Ordering::SeqCst) {
-        "#"
-    } else {
-        "█"
-    };
+    let block = style.block;
     let mut out = String::new();
     // The axis: a tick label every `step` seconds, placed over its column.
     let step = tick_step(total_secs);
@@ -413,7 +394,7 @@ pub fn draw(bars: &[Bar], total: Duration, width: usize) -> String {
             fill.repeat(to - from),
             " ".repeat(width - to)
         );
-        let line = line.color(worker_color(&bar.worker));
+        let line = style.paint(&line, worker_color(&bar.worker));
         let _ = writeln!(out, "{label:label_width$} |{line}|");
     }
     if bars.iter().any(|bar| bar.outcome != Outcome::Saved) {
@@ -450,79 +431,40 @@ fn format_seconds(secs: f64, step: f64) -> String {
 mod tests {
     use super::*;
 
-    fn event(at_ms: u64, file: usize, what: What) -> Event {
+    fn event(at_ms: u64, file: usize, kind: EventKind) -> Event {
         Event {
             at: Duration::from_millis(at_ms),
             pid: 42,
             worker: "MainProcess".into(),
             file,
-            what,
+            kind,
         }
-    }
-
-    #[test]
-    fn events_survive_the_trip_through_a_pipe() {
-        let events = [
-            event(
-                1,
-                0,
-                What::Started {
-                    url: "http://h/200/3000".into(),
-                },
-            ),
-            event(
-                2,
-                0,
-                What::Saved {
-                    path: "out dir/0.jpg".into(),
-                    bytes: 1234,
-                },
-            ),
-            event(
-                3,
-                1,
-                What::Failed {
-                    reason: "HTTP 404\tNot Found".into(),
-                },
-            ),
-        ];
-        for original in events {
-            let line = encode(&original);
-            assert!(!line.contains('\n'));
-            let back = decode(&line).expect("decodes");
-            match &original.what {
-                What::Failed { reason } => {
-                    assert_eq!(
-                        back.what,
-                        What::Failed {
-                            reason: reason.replace('\t', " ")
-                        }
-                    )
-                }
-                _ => assert_eq!(back, original),
-            }
-        }
-        assert_eq!(decode("hello from the child"), None);
-        assert_eq!(decode("@workbook-event\tgarbage"), None);
     }
 
     #[test]
     fn sequential_downloads_draw_a_staircase() {
-        colored::control::set_override(false);
         let mut events = Vec::new();
         for file in 0..3 {
             let start = file as u64 * 100;
-            events.push(event(start, file, What::Started { url: "u".into() }));
+            events.push(event(start, file, EventKind::Started { url: "u".into() }));
             events.push(event(
                 start + 100,
                 file,
-                What::Saved {
+                EventKind::Saved {
                     path: "p".into(),
                     bytes: 1,
                 },
             ));
         }
-        let drawn = draw(&bars(&events), Duration::from_millis(300), 30);
+        let drawn = draw(
+            &bars(&events),
+            Duration::from_millis(300),
+            30,
+            Style {
+                color: false,
+                block: "█",
+            },
+        );
         let rows: Vec<&str> = drawn.lines().skip(1).collect();
         assert_eq!(rows.len(), 3);
         // Each bar starts where the one above it ends.
@@ -543,18 +485,17 @@ mod tests {
 
     #[test]
     fn a_failed_download_is_drawn_with_x() {
-        colored::control::set_override(false);
         let events = [
-            event(0, 0, What::Started { url: "u".into() }),
+            event(0, 0, EventKind::Started { url: "u".into() }),
             event(
                 50,
                 0,
-                What::Failed {
+                EventKind::Failed {
                     reason: "404".into(),
                 },
             ),
         ];
-        let drawn = draw(&bars(&events), Duration::from_millis(100), 20);
+        let drawn = draw(&bars(&events), Duration::from_millis(100), 20, Style::PLAIN);
         let row = drawn.lines().nth(1).expect("one bar");
         assert!(row.contains("|xxxxxxxxxx          |"), "{drawn}");
         assert!(drawn.contains("x failed"), "a legend explains the x");
@@ -562,14 +503,13 @@ mod tests {
 
     #[test]
     fn a_download_that_never_ended_is_unfinished() {
-        colored::control::set_override(false);
         let events = [
-            event(0, 0, What::Started { url: "u".into() }),
-            event(10, 1, What::Started { url: "u".into() }),
+            event(0, 0, EventKind::Started { url: "u".into() }),
+            event(10, 1, EventKind::Started { url: "u".into() }),
             event(
                 90,
                 1,
-                What::Saved {
+                EventKind::Saved {
                     path: "p".into(),
                     bytes: 1,
                 },
@@ -578,7 +518,7 @@ mod tests {
         let bars = bars(&events);
         let outcomes: Vec<Outcome> = bars.iter().map(|bar| bar.outcome).collect();
         assert_eq!(outcomes, [Outcome::Unfinished, Outcome::Saved]);
-        let drawn = draw(&bars, Duration::from_millis(100), 20);
+        let drawn = draw(&bars, Duration::from_millis(100), 20, Style::PLAIN);
         assert!(
             drawn
                 .lines()

@@ -130,7 +130,7 @@ fn lesson06_rayon_uses_its_pool() {
     assert_complete_pictures(out.path(), 5);
     let pool = workbook::cpus::available();
     assert!(
-        text.contains(&format!("rayon: {pool} threads in the pool")),
+        text.contains(&format!("rayon: {pool} threads in its pool")),
         "{text}"
     );
     let workers: HashSet<String> = events(&text).into_iter().map(|e| e.worker).collect();

@@ -3,10 +3,18 @@
 //! A child is this very program run again, so this test has its own `main` (no libtest
 //! harness) whose first line is the guard, exactly like a lesson.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use workbook::event::EventKind;
 use workbook::process::{self, Process, ProcessError, Task};
-use workbook::timeline::{self, What};
+use workbook::queue::{self, Queue};
+use workbook::run::Clock;
+use workbook::timeline::{self, Timeline};
+
+/// A timeline that keeps what children send, without printing.
+fn quiet_timeline() -> Timeline {
+    Timeline::quiet(Clock::start())
+}
 
 const REPORT: Task = Task {
     name: "report",
@@ -35,9 +43,9 @@ const UNKNOWN: Task = Task {
 
 /// Records one event whose "url" is the task's arguments, joined.
 fn report(args: &[String]) -> anyhow::Result<()> {
-    timeline::record(
+    Timeline::to_parent().record(
         7,
-        What::Started {
+        EventKind::Started {
             url: args.join(" "),
         },
     );
@@ -49,7 +57,7 @@ fn report(args: &[String]) -> anyhow::Result<()> {
 fn square(args: &[String]) -> anyhow::Result<()> {
     for n in args {
         let n: u64 = n.parse()?;
-        process::put(&format!("{n} {}", n * n));
+        queue::put_to_parent(&format!("{n} {}", n * n));
     }
     Ok(())
 }
@@ -57,11 +65,12 @@ fn square(args: &[String]) -> anyhow::Result<()> {
 /// Sleeps for args[0] milliseconds between a start and an end event.
 fn sleep(args: &[String]) -> anyhow::Result<()> {
     let ms: u64 = args.first().map_or(Ok(0), |a| a.parse())?;
-    timeline::record(0, What::Started { url: String::new() });
+    let timeline = Timeline::to_parent();
+    timeline.record(0, EventKind::Started { url: String::new() });
     std::thread::sleep(Duration::from_millis(ms));
-    timeline::record(
+    timeline.record(
         0,
-        What::Failed {
+        EventKind::Failed {
             reason: "slept".into(),
         },
     );
@@ -69,7 +78,9 @@ fn sleep(args: &[String]) -> anyhow::Result<()> {
 }
 
 fn child_reports_its_name_pid_and_arguments() {
+    let timeline = quiet_timeline();
     let child = Process::new(&REPORT)
+        .timeline(&timeline)
         .name("reporter")
         .arg("a b")
         .arg("c")
@@ -79,25 +90,27 @@ fn child_reports_its_name_pid_and_arguments() {
     let exit = child.join().expect("joins");
     assert!(exit.success(), "{exit}");
     assert_eq!(exit.code(), Some(0));
-    let events = timeline::take_events();
+    let events = timeline.events();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].worker, "reporter");
     assert_eq!(events[0].pid, pid);
     assert_ne!(pid, std::process::id(), "the child is another process");
     assert_eq!(events[0].file, 7);
     assert_eq!(
-        events[0].what,
-        What::Started {
+        events[0].kind,
+        EventKind::Started {
             url: "a b c".into()
         }
     );
 }
 
 fn default_names_count_like_python() {
-    let child = Process::new(&REPORT).start().expect("starts");
+    let child = Process::new(&REPORT)
+        .timeline(&quiet_timeline())
+        .start()
+        .expect("starts");
     assert!(child.name().starts_with("Process-"), "{}", child.name());
     child.join().expect("joins");
-    timeline::take_events();
 }
 
 fn a_failing_task_exits_1_and_is_named() {
@@ -108,7 +121,7 @@ fn a_failing_task_exits_1_and_is_named() {
         .join()
         .expect("joins");
     assert_eq!(exit.code(), Some(1));
-    let error = exit.ok().expect_err("failed");
+    let error = exit.require_success().expect_err("failed");
     assert!(matches!(error, ProcessError::Failed(_)));
     let message = error.to_string();
     assert!(
@@ -139,13 +152,20 @@ fn an_unknown_task_exits_2() {
 
 #[cfg(unix)]
 fn a_killed_child_is_reported_with_its_signal() {
+    let timeline = quiet_timeline();
     let child = Process::new(&SLEEP)
         .name("victim")
         .arg("30000")
+        .timeline(&timeline)
         .start()
         .expect("starts");
     // Wait until it has started its task, then kill it from outside.
-    while timeline::take_events().is_empty() {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while timeline.events().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the child never started its task"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let killed = std::process::Command::new("kill")
@@ -164,9 +184,11 @@ fn a_killed_child_is_reported_with_its_signal() {
 }
 
 fn children_run_at_the_same_time() {
+    let timeline = quiet_timeline();
     let children: Vec<_> = (0..3)
         .map(|i| {
             Process::new(&SLEEP)
+                .timeline(&timeline)
                 .name(format!("sleeper {i}"))
                 .arg("300")
                 .start()
@@ -176,7 +198,7 @@ fn children_run_at_the_same_time() {
     for child in children {
         assert!(child.join().expect("joins").success());
     }
-    let bars = timeline::bars(&timeline::take_events());
+    let bars = timeline::bars(&timeline.events());
     assert_eq!(bars.len(), 3);
     let last_start = bars.iter().map(|b| b.start).max().expect("3");
     let first_end = bars.iter().map(|b| b.end).min().expect("3");
@@ -187,28 +209,62 @@ fn children_run_at_the_same_time() {
 }
 
 fn children_send_results_through_the_queue() {
+    let queue = Queue::new();
     let children: Vec<_> = [["2", "3"], ["4", "5"]]
         .into_iter()
-        .map(|args| Process::new(&SQUARE).args(args).start().expect("starts"))
+        .map(|args| {
+            Process::new(&SQUARE)
+                .args(args)
+                .queue(&queue)
+                .start()
+                .expect("starts")
+        })
         .collect();
     let mut results: Vec<String> = (0..4)
-        .map(|_| process::get(Duration::from_secs(10)).expect("a result arrives"))
+        .map(|_| {
+            queue
+                .get(Duration::from_secs(10))
+                .expect("a result arrives")
+        })
         .collect();
     results.sort();
     assert_eq!(results, ["2 4", "3 9", "4 16", "5 25"]);
     for child in children {
         assert!(child.join().expect("joins").success());
     }
-    assert_eq!(
-        process::get(Duration::from_millis(10)),
-        None,
-        "nothing more"
-    );
+    assert_eq!(queue.get(Duration::from_millis(10)), None, "nothing more");
+}
+
+/// A stray variable from an older workbook, or from anywhere, must not make a normal
+/// run think it is a child: only the command-line marker does.
+fn an_inherited_task_variable_changes_nothing() {
+    let output = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .arg("--only-print-role")
+        .env("WORKBOOK_TASK", "download_image")
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "main\n");
 }
 
 fn main() {
     process::init(&[REPORT, FAIL, PANIC, SLEEP, SQUARE]);
-    timeline::set_quiet(true);
+    if std::env::args().any(|arg| arg == "--only-print-role") {
+        println!(
+            "{}",
+            if workbook::run::is_child() {
+                "child"
+            } else {
+                "main"
+            }
+        );
+        return;
+    }
+    // No test may hang: after two minutes, the whole run fails.
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(120));
+        eprintln!("tests/process.rs: still running after 120 s: a test hangs");
+        std::process::exit(1);
+    });
 
     let tests: &[(&str, fn())] = &[
         (
@@ -240,6 +296,10 @@ fn main() {
         (
             "children_send_results_through_the_queue",
             children_send_results_through_the_queue,
+        ),
+        (
+            "an_inherited_task_variable_changes_nothing",
+            an_inherited_task_variable_changes_nothing,
         ),
     ];
     let mut failed = 0;

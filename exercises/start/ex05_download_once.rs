@@ -7,30 +7,33 @@
 //! Check: `cargo run --bin check -- 05`. Start over: `cargo run --bin check -- 05 --reset`.
 
 use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Downloader, Lesson, MainResult, Process, cli, process};
+use workbook::{Downloader, Lesson, Process, cli, process};
 
-fn main() -> MainResult {
+const NAME: &str = env!("CARGO_CRATE_NAME");
+
+fn main() -> anyhow::Result<()> {
     process::init(&[DOWNLOAD_IMAGE]);
-    let args = cli::parse(
-        "ex05",
-        "Exercise 05: download each picture once, in parallel.",
-    );
-    let lesson = Lesson::start("ex05", &args)?;
-    let downloader = Downloader::new(lesson.timeout)?;
+    let args = cli::parse(NAME, "Exercise 05: download each picture once, in parallel.");
+    let lesson = Lesson::start(NAME, &args)?;
+    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
 
     let mut processes = Vec::new();
     for i in 0..lesson.count {
         // TODO: one of these two lines has to go. Which one keeps the loop from waiting?
-        let _ = downloader.download_image(&lesson.url, &lesson.file_path(i), i);
+        match downloader.download_image(&lesson.url, &lesson.file_path(i), i) {
+            Ok(_bytes) => {}
+            Err(_already_on_the_timeline) => {}
+        }
         let p = Process::new(&DOWNLOAD_IMAGE)
             .args(lesson.download_args(i))
+            .timeline(&lesson.timeline)
             .start()?;
         processes.push(p);
     }
+    let mut exits = Vec::new();
     for p in processes {
-        let exit = p.join()?;
-        lesson.check_exit(&exit);
+        exits.push(p.join()?);
     }
 
-    lesson.finish()
+    lesson.finish(&exits)
 }

@@ -13,12 +13,19 @@
 // outside the tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Output};
+use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use colored::Colorize;
 use workbook::timeline::{most_at_once, read_printed_events};
+use workbook::{interrupt, process, temp};
+
+/// How long a checked run may take. The exercises finish in about a second; a run
+/// that takes this long has a loop that never ends.
+const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// Check the workbook's exercises.
 #[derive(Parser)]
@@ -42,6 +49,10 @@ struct Args {
     /// Do not build first (the binaries are already built).
     #[arg(long)]
     no_build: bool,
+
+    /// List the exercises (number, file, chapter), one per line.
+    #[arg(long, conflicts_with_all = ["exercise", "all", "reset", "solution"])]
+    list: bool,
 }
 
 /// One exercise: where it lives, how to run it, and what must hold.
@@ -56,9 +67,73 @@ struct Exercise {
 
 /// A finished run of an exercise: its output and the folder it downloaded into.
 struct Run {
-    output: Output,
+    output: Finished,
     out: PathBuf,
     program: PathBuf,
+}
+
+/// What a run printed and how it ended.
+struct Finished {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Runs `command` in a process group of its own, for at most `limit`; `None` if it
+/// had to be stopped. Ctrl-C on `check` stops it too (the workbook's handler, which
+/// `main` installs, knows it).
+fn run_with_time_limit(mut command: Command, limit: Duration) -> std::io::Result<Option<Finished>> {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    process::in_own_process_group(&mut command);
+    let mut child = interrupt::spawn_child(|| {
+        let child = command.spawn()?;
+        let pid = child.id();
+        Ok((child, pid))
+    })?;
+    // Read both pipes on their own threads: a child that fills one would block.
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            interrupt::stop_tree(child.id());
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    interrupt::forget_child(child.id());
+    let (stdout, stderr) = (
+        stdout.join().unwrap_or_default(),
+        stderr.join().unwrap_or_default(),
+    );
+    Ok(status.map(|status| Finished {
+        status,
+        stdout,
+        stderr,
+    }))
 }
 
 /// One thing that must hold: a description, and a hint if it does not.
@@ -148,8 +223,8 @@ const EXERCISES: [Exercise; 4] = [
                 run.exited_ok(),
                 run.pictures(5),
                 check(
-                    text.contains("all done, with 5 of 5 pictures on disk"),
-                    "\"all done\" comes after every picture is on disk",
+                    text.contains("all done, with 5 of 5 pictures saved"),
+                    "\"all done\" comes after every picture is saved",
                     "nothing waits for the threads, so \"all done\" comes first and the process \
                      ends under them. Start them in `thread::scope(|scope| ...)`, or keep the \
                      handles and join them.",
@@ -250,11 +325,19 @@ fn requests(text: &str) -> String {
 }
 
 fn main() -> ExitCode {
+    // The guard installs the Ctrl-C handler: stopping `check` stops the exercise too.
+    process::init(&[]);
     let args = Args::parse();
     // The workbook's folder; WORKBOOK_ROOT points elsewhere (the tests use a copy).
     let root = std::env::var_os("WORKBOOK_ROOT")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let root = root.as_path();
+    if args.list {
+        for exercise in &EXERCISES {
+            println!("{} {} {}", exercise.number, exercise.file, exercise.chapter);
+        }
+        return ExitCode::SUCCESS;
+    }
     let chosen: Vec<&Exercise> = match &args.exercise {
         _ if args.all => EXERCISES.iter().collect(),
         Some(number) => {
@@ -335,7 +418,14 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
     if !args.no_build {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let built = Command::new(cargo)
-            .args(["build", "--quiet", "--bin", &binary])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "workbook-exercises",
+                "--bin",
+                &binary,
+            ])
             .current_dir(root)
             .status();
         if !built.is_ok_and(|status| status.success()) {
@@ -352,34 +442,60 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
     });
     let Some(program) = program.filter(|p| p.exists()) else {
         println!(
-            "  {} {binary} is not built: run `cargo build --bins`\n",
+            "  {} {binary} is not built: run `cargo build -p workbook-exercises --bins`\n",
             "✗".red()
         );
         return false;
     };
-    let Ok(out) = tempfile::tempdir() else {
+    // A scratch folder, removed afterwards (and on Ctrl-C).
+    let out = temp::new_name(&std::env::temp_dir(), &format!("check-{binary}"));
+    if interrupt::create_temp_folder(&out).is_err() {
         println!(
             "  {} cannot make a temporary folder to run it in\n",
             "✗".red()
         );
         return false;
-    };
-    let output = Command::new(&program)
+    }
+    let mut command = Command::new(&program);
+    command
         .args(exercise.args)
         .arg("--out")
-        .arg(out.path())
-        .env("NO_COLOR", "1")
-        .output();
-    let Ok(output) = output else {
-        println!("  {} {binary} could not be started\n", "✗".red());
-        return false;
+        .arg(&out)
+        .env("NO_COLOR", "1");
+    let finished = run_with_time_limit(command, TIME_LIMIT);
+    let remove_scratch = || {
+        let _ = std::fs::remove_dir_all(&out);
+        interrupt::forget_temp_folder(&out);
+    };
+    let output = match finished {
+        Ok(Some(output)) => output,
+        Ok(None) => {
+            remove_scratch();
+            println!(
+                "  {} it did not finish within {} s, the limit for a checked run, and was stopped",
+                "✗".red(),
+                TIME_LIMIT.as_secs()
+            );
+            println!(
+                "    {} a loop that never ends? Every `loop` or `while` needs a way out, and \
+                 every worker you wait for must be able to finish.\n",
+                "hint:".yellow()
+            );
+            return false;
+        }
+        Err(error) => {
+            remove_scratch();
+            println!("  {} {binary} could not be started: {error}\n", "✗".red());
+            return false;
+        }
     };
     let run = Run {
         output,
-        out: out.path().to_path_buf(),
+        out: out.clone(),
         program,
     };
     let checks = (exercise.checks)(&run);
+    remove_scratch();
     let failed = checks.iter().filter(|c| !c.ok).count();
     for c in &checks {
         if c.ok {
@@ -404,4 +520,32 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
         );
     }
     failed == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_run_that_never_ends_is_stopped_with_everything_it_started() {
+        // A shell that starts a child of its own and waits forever.
+        let mut command = Command::new("sh");
+        command.args(["-c", "sleep 300 & echo $!; wait"]);
+        let started = Instant::now();
+        let finished = run_with_time_limit(command, Duration::from_millis(500)).expect("starts");
+        assert!(finished.is_none(), "it was stopped at the limit");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_run_within_the_limit_gives_its_output() {
+        let me = std::env::current_exe().expect("exe");
+        let mut command = Command::new(me);
+        command.arg("--list");
+        let finished = run_with_time_limit(command, Duration::from_secs(30))
+            .expect("starts")
+            .expect("ends in time");
+        assert!(finished.status.success());
+    }
 }
