@@ -112,8 +112,9 @@ impl Downloader {
         path: &Path,
         file: usize,
     ) -> Result<u64, DownloadError> {
+        let shown = without_password(url);
         self.timeline
-            .record(file, EventKind::Started { url: url.into() });
+            .record(file, EventKind::Started { url: shown });
         let result = self.fetch_to_file(url, path);
         let end = match &result {
             Ok(bytes) => EventKind::Saved {
@@ -131,11 +132,10 @@ impl Downloader {
     /// Downloads `url` into `path` without recording anything; returns the bytes saved.
     pub fn fetch_to_file(&self, url: &str, path: &Path) -> Result<u64, DownloadError> {
         let started = Instant::now();
-        let mut response = self
-            .client
-            .get(url)
-            .send()
-            .map_err(|error| self.classify(url, error))?;
+        let request = self.client.get(url);
+        // From here on `url` is what errors show: never a password.
+        let url = &without_password(url);
+        let mut response = request.send().map_err(|error| self.classify(url, error))?;
         let status = response.status();
         if !status.is_success() {
             return Err(DownloadError::Status {
@@ -314,6 +314,18 @@ impl Drop for TempFile {
             let _ = std::fs::remove_file(&self.path);
             interrupt::forget_temp_file(&self.path);
         }
+    }
+}
+
+/// A URL as it may be shown: without a password in it.
+pub fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() || !parsed.username().is_empty() => {
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("");
+            parsed.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -605,5 +617,22 @@ mod what_arrives_is_a_picture {
             b"the learner's old picture"
         );
         assert_eq!(std::fs::read_dir(folder.path()).expect("read").count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod passwords {
+    use super::*;
+
+    #[test]
+    fn a_password_in_a_url_is_never_shown() {
+        assert_eq!(
+            without_password("https://me:secret@example.com/200/300"),
+            "https://example.com/200/300"
+        );
+        assert_eq!(
+            without_password("http://127.0.0.1:8000/200/3000"),
+            "http://127.0.0.1:8000/200/3000"
+        );
     }
 }

@@ -617,6 +617,44 @@ mod tests {
     }
 
     #[test]
+    fn a_large_picture_being_drawn_does_not_hold_up_a_ready_one() {
+        let server = PictureServer::start(quick()).expect("starts");
+        let finished = Arc::new(Mutex::new(Vec::new()));
+        let large = {
+            let (finished, addr) = (finished.clone(), server.addr());
+            thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                write!(
+                    stream,
+                    "GET /4000/4000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                )
+                .expect("send");
+                let mut raw = Vec::new();
+                stream.read_to_end(&mut raw).expect("read");
+                finished.lock().expect("lock").push("large");
+            })
+        };
+        // Let the large picture's drawing begin, then ask for the tutorial's.
+        thread::sleep(Duration::from_millis(50));
+        let (status, _, _) = get(&server, "/200/3000");
+        finished.lock().expect("lock").push("small");
+        assert_eq!(status, 200);
+        large.join().expect("the large request ends");
+        assert_eq!(*finished.lock().expect("lock"), ["small", "large"]);
+    }
+
+    #[test]
+    fn the_cache_keeps_a_bounded_number_of_sizes() {
+        let server = PictureServer::start(quick()).expect("starts");
+        for side in 1..=(CACHED_SIZES as u32 + 5) {
+            let (status, _, _) = get(&server, &format!("/{side}/{side}"));
+            assert_eq!(status, 200);
+        }
+        assert!(server.state.cache().len() <= CACHED_SIZES);
+        assert!(server.state.cache().contains_key(&(200, 3000)));
+    }
+
+    #[test]
     fn the_tutorials_picture_is_photo_sized() {
         let jpeg = draw_jpeg(200, 3000);
         assert!(

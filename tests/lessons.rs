@@ -64,7 +64,7 @@ fn lesson05_downloads_every_picture_twice() {
 }
 
 #[test]
-fn lesson05_makes_ten_requests_to_a_server_it_did_not_write() {
+fn lesson05_asks_a_server_it_did_not_write_twice_per_picture() {
     let Some(served) = common::serve_a_picture() else {
         return;
     };
@@ -449,9 +449,27 @@ fn lesson08_with_the_guard_makes_two_processes() {
     let output = common::run(LESSON08, &[]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
+    // The guarded part: one worker, another process, that did the work once.
+    let guarded = text.split("Without the guard").next().unwrap_or_default();
+    let pid_after = |prefix: &str| -> Option<u32> {
+        guarded
+            .lines()
+            .find_map(|line| {
+                line.trim_start_matches(['└', '─', ' '])
+                    .strip_prefix(prefix)
+            })
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|pid| pid.trim_end_matches(':').parse().ok())
+    };
+    let parent = pid_after("pid ").expect("the parent's pid");
+    let worker_lines: Vec<&str> = guarded
+        .lines()
+        .filter(|line| line.contains("doing the work"))
+        .collect();
+    assert_eq!(worker_lines.len(), 1, "{text}");
     assert!(
-        text.contains("its worker: 2 processes, as intended"),
-        "{text}"
+        !worker_lines[0].contains(&format!("pid {parent}:")),
+        "the work ran in another process: {text}"
     );
     assert!(text.contains("4 processes for 1 intended worker"), "{text}");
 }

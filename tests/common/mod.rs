@@ -6,13 +6,70 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-/// Runs a lesson binary (e.g. `env!("CARGO_BIN_EXE_lesson06")`) to the end.
+/// Runs a lesson binary (e.g. `env!("CARGO_BIN_EXE_lesson06")`) to the end, within
+/// two minutes: a run that hangs fails the test instead of blocking it.
 pub fn run(binary: &str, args: &[&str]) -> Output {
-    Command::new(binary)
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the lesson runs")
+    let mut command = Command::new(binary);
+    command.args(args).env_remove("NO_COLOR");
+    output_within(command, Duration::from_secs(120))
+}
+
+/// Runs `command` to its end like `Command::output`, but kills it and fails the test
+/// if it takes longer than `limit`.
+pub fn output_within(mut command: Command, limit: Duration) -> Output {
+    use std::io::Read;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = read(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = read(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = wait_at_most(&mut child, limit);
+    Output {
+        status,
+        stdout: out.join().expect("stdout"),
+        stderr: err.join().expect("stderr"),
+    }
+}
+
+/// Waits for `child` for at most `limit`; kills it and fails the test if it is late.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The size of the local server's 200x3000 picture, as the tests expect it.
+pub fn picture_bytes() -> usize {
+    workbook::server::draw_jpeg(200, 3000).len()
 }
 
 /// Runs a lesson binary with `--out <out>` and then `args`.

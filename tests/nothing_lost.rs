@@ -1,0 +1,370 @@
+//! Nothing of the user's is ever lost, a picture is a picture, and a stop stops
+//! everything: each case tried from outside against the built binaries, each run
+//! with a deadline so that a hang fails the test instead of blocking it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{assert_complete_pictures, files_in, stderr, stdout, wait_at_most};
+
+const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
+const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
+const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
+const PICSUM: &str = env!("CARGO_BIN_EXE_picsum-local");
+
+fn output_within(mut command: Command, limit: Duration) -> Output {
+    command.env("NO_COLOR", "1");
+    common::output_within(command, limit)
+}
+
+fn lesson(binary: &str, out: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
+    command.arg("--out").arg(out).args(args);
+    command
+}
+
+/// A port nobody listens on.
+fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    format!("http://127.0.0.1:{port}/200/3000")
+}
+
+/// The workbook's temporary files and folders left in `folder`.
+fn temporaries(folder: &Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(".workbook-tmp-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn files_the_run_did_not_make_are_never_touched() {
+    let out = tempfile::tempdir().expect("tempdir");
+    // Another tool's temporary file, a note, and a workbook temporary file whose owner
+    // (this test) is alive: all stay.
+    let others = [
+        (".partial-something".to_string(), b"another tool's".to_vec()),
+        ("notes.txt".to_string(), b"mine".to_vec()),
+        (
+            format!(".workbook-tmp-{}-0-9.jpg", std::process::id()),
+            b"in flight".to_vec(),
+        ),
+    ];
+    for (name, bytes) in &others {
+        std::fs::write(out.path().join(name), bytes).expect("write");
+    }
+    let output = output_within(
+        lesson(LESSON06, out.path(), &["--latency-ms", "20"]),
+        Duration::from_secs(60),
+    );
+    assert!(output.status.success(), "{}", stdout(&output));
+    for (name, bytes) in &others {
+        let now = std::fs::read(out.path().join(name)).unwrap_or_default();
+        assert_eq!(&now, bytes, "{name} was touched");
+    }
+}
+
+#[test]
+fn a_run_whose_downloads_all_fail_keeps_the_old_pictures() {
+    let out = tempfile::tempdir().expect("tempdir");
+    for i in 0..5 {
+        std::fs::write(out.path().join(format!("{i}.jpg")), format!("old {i}")).expect("write");
+    }
+    let url = closed_port_url();
+    let output = output_within(
+        lesson(LESSON04, out.path(), &["--url", &url]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("0 of 5 pictures arrived"),
+        "the run reports its own result, not what is on disk: {}",
+        stderr(&output)
+    );
+    for i in 0..5 {
+        let now =
+            std::fs::read_to_string(out.path().join(format!("{i}.jpg"))).expect("still there");
+        assert_eq!(now, format!("old {i}"));
+    }
+}
+
+#[test]
+fn two_lessons_sharing_one_folder_both_complete() {
+    for _round in 0..4 {
+        let out = tempfile::tempdir().expect("tempdir");
+        let args = ["--latency-ms", "30", "--count", "10"];
+        let runs: Vec<Child> = [
+            lesson(LESSON04, out.path(), &args),
+            lesson(LESSON06, out.path(), &args),
+            lesson(
+                LESSON06,
+                out.path(),
+                &[&args[..], &["--mode", "threads"]].concat(),
+            ),
+        ]
+        .into_iter()
+        .map(|mut command| {
+            command
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("starts")
+        })
+        .collect();
+        for mut run in runs {
+            let status = wait_at_most(&mut run, Duration::from_secs(60));
+            let mut why = String::new();
+            if let Some(mut err) = run.stderr.take() {
+                let _ = err.read_to_string(&mut why);
+            }
+            assert!(status.success(), "a run failed: {why}");
+        }
+        assert_complete_pictures(out.path(), 10);
+    }
+}
+
+#[test]
+fn a_comparison_run_that_fails_does_not_fail_the_lesson() {
+    // Requests 6 to 10 are the comparison's: they fail, the lesson's five do not.
+    let mut server = Command::new(PICSUM)
+        .args(["--port", "0", "--quiet", "--latency-ms", "20"])
+        .args(["--fault", "6:500", "--fault", "7:500"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("picsum-local starts");
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("its address");
+    let url = format!(
+        "{}/200/3000",
+        first.trim().trim_start_matches("listening on ")
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = output_within(
+        lesson(LESSON06, out.path(), &["--url", &url]),
+        Duration::from_secs(60),
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("no speedup: the sequential run to compare with failed"),
+        "{text}"
+    );
+    assert_complete_pictures(out.path(), 5);
+}
+
+#[test]
+fn a_failing_child_says_why_once() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let url = closed_port_url();
+    let output = output_within(
+        lesson(LESSON06, out.path(), &["--url", &url, "--count", "1"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert_eq!(said.matches("cannot connect").count(), 1, "{said}");
+    assert_eq!(
+        stderr(&output).trim(),
+        "Error: 0 of 1 pictures arrived: 1 failed (see the FAILED lines)"
+    );
+}
+
+#[test]
+fn a_password_in_the_url_is_never_printed() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let url = closed_port_url().replace("http://", "http://learner:hunter2@");
+    let output = output_within(
+        lesson(LESSON04, out.path(), &["--url", &url, "--count", "1"]),
+        Duration::from_secs(60),
+    );
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(said.contains("FAILED"), "{said}");
+    assert!(!said.contains("hunter2"), "{said}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_out_path_that_is_not_utf8_is_refused_clearly() {
+    use std::os::unix::ffi::OsStrExt;
+    let parent = tempfile::tempdir().expect("tempdir");
+    let out = parent
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"pictures-\xff"));
+    let output = output_within(
+        lesson(LESSON06, &out, &["--latency-ms", "0"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not valid UTF-8"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.exists(), "nothing was made");
+}
+
+/// Starts `binary` with `args`, its stdout read line by line on a thread; returns it
+/// and a receiver of its lines.
+#[cfg(unix)]
+fn spawn_reading(
+    binary: &str,
+    out: &Path,
+    args: &[&str],
+) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = lesson(binary, out, args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    (child, lines)
+}
+
+#[cfg(unix)]
+fn interrupt(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[cfg(target_os = "linux")]
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+/// The pids in a lesson's event lines.
+fn pids_in(lines: &[String]) -> Vec<u32> {
+    common::events(&lines.join("\n"))
+        .into_iter()
+        .map(|event| event.pid)
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_at_any_moment_ends_with_130_and_leaves_nothing() {
+    // From just after the start to the middle of the comparison run.
+    for delay_ms in [15, 40, 80, 150, 260, 400, 700, 1000] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let (mut child, lines) = spawn_reading(LESSON06, out.path(), &["--latency-ms", "200"]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        interrupt(child.id());
+        let status = wait_at_most(&mut child, Duration::from_secs(20));
+        let mut message = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = err.read_to_string(&mut message);
+        }
+        let seen: Vec<String> = lines.try_iter().collect();
+        use std::os::unix::process::ExitStatusExt;
+        // Before its handler is installed (the first milliseconds), a program dies of
+        // the signal itself: nothing has started then.
+        if status.signal() == Some(2) {
+            assert!(pids_in(&seen).is_empty(), "{seen:?}");
+            continue;
+        }
+        assert_eq!(
+            status.code(),
+            Some(130),
+            "after {delay_ms} ms: {seen:?} {message}"
+        );
+        assert!(message.contains("interrupted: stopped"), "{message}");
+        assert!(!message.contains("crashed"), "{message}");
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            temporaries(out.path()).is_empty(),
+            "after {delay_ms} ms: {:?}",
+            temporaries(out.path())
+        );
+        let running: Vec<u32> = pids_in(&seen)
+            .into_iter()
+            .filter(|&pid| is_running(pid))
+            .collect();
+        assert!(
+            running.is_empty(),
+            "after {delay_ms} ms, still running: {running:?}"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_stops_the_forgetful_programs_children_too() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (mut child, lines) = spawn_reading(
+        LESSON07,
+        out.path(),
+        &["--latency-ms", "1500", "--other-work-ms", "50"],
+    );
+    // Wait until the forgetful program has gone and its orphans are downloading.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|line: &String| line.contains("all done")) {
+        assert!(Instant::now() < deadline, "{seen:?}");
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
+            seen.push(line);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    interrupt(child.id());
+    let status = wait_at_most(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130));
+    seen.extend(lines.try_iter());
+    let orphans = pids_in(&seen);
+    assert_eq!(orphans.len(), 5, "{seen:?}");
+    // Long enough for any download that went on to land.
+    std::thread::sleep(Duration::from_millis(1800));
+    let running: Vec<u32> = orphans.into_iter().filter(|&pid| is_running(pid)).collect();
+    assert!(running.is_empty(), "orphans still running: {running:?}");
+    assert!(
+        files_in(out.path()).is_empty(),
+        "{:?}",
+        files_in(out.path())
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stderr_does_not_disable_ctrl_c() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut child = lesson(LESSON04, out.path(), &["--latency-ms", "2000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    drop(child.stderr.take()); // the reader of its stderr has gone
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(child.id());
+    let status = wait_at_most(&mut child, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(130));
+    assert!(temporaries(out.path()).is_empty());
+}
