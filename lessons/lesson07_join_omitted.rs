@@ -233,25 +233,26 @@ fn conclude(lesson: &Lesson, exit: &Exit, joined: bool) {
         .collect();
     let exited = exit.ended_at.as_secs_f64();
     if saved.is_empty() {
-        say!(
-            "=> no picture arrived: the workers died with the forgetful program at {exited:.3} s."
-        );
+        say!("=> no picture arrived: the workers died with the forgetful program");
+        say!("   at {exited:.3} s.");
     } else if !after.is_empty() {
         let last = saved.iter().map(|(at, _)| *at).max().unwrap_or_default();
         say!(
-            "=> {} of {count} pictures were saved after the forgetful program had exited, by its \
-             orphaned children (pids {}). Its \"all done\" came {:.3} s too early.",
-            after.len(),
-            after.join(", "),
+            "=> {} of {count} pictures were saved after the forgetful program had exited,",
+            after.len()
+        );
+        say!("   by its orphaned children (pids {}).", after.join(", "));
+        say!(
+            "   Its \"all done\" came {:.3} s too early.",
             last.as_secs_f64() - exited
         );
     } else if joined {
-        say!("=> every picture was saved before the program exited: it joined its workers.");
+        say!("=> every picture was saved before the program exited:");
+        say!("   it joined its workers.");
     } else {
-        say!(
-            "=> every picture was saved before the forgetful program exited, although it did \
-             not wait: its other work simply took longer than the downloads. Luck, not a fix."
-        );
+        say!("=> every picture was saved before the forgetful program exited, although");
+        say!("   it did not wait: its other work simply took longer than the downloads.");
+        say!("   Luck, not a fix.");
     }
 }
 

@@ -138,11 +138,8 @@ fn print_the_chain(queue: &Queue) {
             indent.get(3..).unwrap_or("")
         );
     }
-    say!(
-        "{} processes for 1 intended worker; without the cap (MAX_GENERATIONS = {MAX_GENERATIONS}), \
-         the chain would not end.",
-        chain.len()
-    );
+    say!("{} processes for 1 intended worker;", chain.len());
+    say!("without the cap (MAX_GENERATIONS = {MAX_GENERATIONS}), the chain would not end.");
 }
 
 fn parent_pid() -> String {

@@ -86,12 +86,10 @@ fn print_verdict(speedups: &[(usize, f64, f64)], available: usize) {
         return;
     };
     say!(
-        "\nCPU-bound: the best speedup, {best_cpu:.1}x, took {enough} worker{} \
-         (available_parallelism is {available}); more workers only take turns on the same CPUs.",
+        "\nCPU-bound: the best speedup, {best_cpu:.1}x, took {enough} worker{}",
         if enough == 1 { "" } else { "s" }
     );
-    say!(
-        "I/O-bound: {most} workers were {io_at_most:.1}x faster than 1; waiting needs no CPU, \
-         so more workers keep helping."
-    );
+    say!("  (available_parallelism is {available}); more workers only take turns on the CPUs.");
+    say!("I/O-bound: {most} workers were {io_at_most:.1}x faster than 1;");
+    say!("  waiting needs no CPU, so more workers keep helping.");
 }

@@ -120,22 +120,28 @@ fn advise(rows: &[Times]) {
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
     say!("\nWhat this run says:");
     say!(
-        "- tiny jobs: processes took {:.0}x as long as doing the work in place; threads {:.0}x. \
-         Starting a worker costs more than such a job: batch small jobs.",
-        ratio(tiny.processes, tiny.sequential),
+        "- tiny jobs: processes took {:.0}x as long as doing the work in place,",
+        ratio(tiny.processes, tiny.sequential)
+    );
+    say!(
+        "  threads {:.0}x. Starting a worker costs more than such a job: batch them.",
         ratio(tiny.threads, tiny.sequential)
     );
     say!(
-        "- computing: threads {:.1}x and rayon {:.1}x faster than sequential, processes {:.1}x. \
-         No GIL in Rust: threads or rayon; processes only for isolation.",
+        "- computing: threads {:.1}x and rayon {:.1}x faster than sequential,",
         ratio(cpu.sequential, cpu.threads),
-        ratio(cpu.sequential, cpu.rayon),
+        ratio(cpu.sequential, cpu.rayon)
+    );
+    say!(
+        "  processes {:.1}x. No GIL in Rust: threads or rayon; processes for isolation.",
         ratio(cpu.sequential, cpu.processes)
     );
     say!(
-        "- waiting: one thread per download {:.1}x faster than sequential, processes {:.1}x, \
-         rayon only {:.1}x (its pool is sized for computing).",
-        ratio(io.sequential, io.threads),
+        "- waiting: one thread per download {:.1}x faster than sequential,",
+        ratio(io.sequential, io.threads)
+    );
+    say!(
+        "  processes {:.1}x, rayon only {:.1}x (its pool is sized for computing).",
         ratio(io.sequential, io.processes),
         ratio(io.sequential, io.rayon)
     );

@@ -65,8 +65,9 @@ pub fn print_speedup(lesson: &Lesson, how: &str, parallel: &Summary) {
         (true, false) => verdict.red().bold().to_string(),
     };
     crate::say!(
-        "speedup: sequential {:.2} s / {how} {:.2} s = {verdict} (both measured in this run)",
+        "speedup: sequential {:.2} s / {how} {:.2} s = {verdict}",
         sequential.as_secs_f64(),
         parallel.total.as_secs_f64()
     );
+    crate::say!("  (both measured in this run, against the same server)");
 }

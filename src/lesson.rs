@@ -88,11 +88,10 @@ impl Lesson {
                 Some(server) => server.describe(),
                 None => "from --url".to_string(),
             };
+            crate::say!("{name}: {} pictures into {}", args.count(), out.display());
             crate::say!(
-                "{name}: {} pictures from {} ({source}) into {}",
-                args.count(),
-                crate::download::without_password(&url),
-                out.display()
+                "  from {} ({source})",
+                crate::download::without_password(&url)
             );
         }
         // The clock starts here: what follows is the lesson's own work, like the

@@ -198,6 +198,13 @@ pub fn describe(event: &Event, style: Style) -> String {
             path.display()
         ),
         EventKind::Failed { reason } => {
+            // The start line above names the URL: do not repeat it.
+            let reason = match reason.split_once(": ") {
+                Some((url, why)) if url.starts_with("http://") || url.starts_with("https://") => {
+                    why
+                }
+                _ => reason,
+            };
             format!("{who}  {} {reason}", style.bold("FAILED", Some(Color::Red)))
         }
     }

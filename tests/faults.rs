@@ -55,7 +55,8 @@ impl Drop for FaultyServer {
     }
 }
 
-/// The FAILED lines of a run, and checks that each names the URL and is one line.
+/// The FAILED lines of a run, and checks that each names its file, whose start line
+/// names the URL.
 fn failed_lines(text: &str, url_part: &str) -> Vec<String> {
     let lines: Vec<String> = text
         .lines()
@@ -63,8 +64,13 @@ fn failed_lines(text: &str, url_part: &str) -> Vec<String> {
         .map(str::to_string)
         .collect();
     for line in &lines {
-        assert!(line.contains(url_part), "no URL in {line}");
+        // The FAILED line names the file; the start line of that file names the URL.
         assert!(line.contains(" file "), "no file in {line}");
+        assert!(
+            text.lines()
+                .any(|start| start.contains(" start ") && start.contains(url_part)),
+            "no start line with the URL for {line}"
+        );
     }
     lines
 }

@@ -1,24 +1,23 @@
-//! The Python originals and the Rust lessons, side by side, against one standalone
-//! picture server: `cargo build --bins && cargo run --bin side-by-side`.
+//! The Python originals and the Rust lessons, side by side, against one picture
+//! server: `cargo build --bins && cargo run --bin side-by-side`.
 //!
-//! It starts `picsum-local`, runs each Python program in `python/` and the matching
-//! Rust lesson against it with the same latency and count, counts the requests each
-//! made from the server's request log, and prints one table. Then it compares the cost
-//! of starting a process, and what each language says about the CPU count.
+//! It starts the workbook's picture server in this process, runs each Python program
+//! in `python/` and the matching Rust lesson against it with the same latency and
+//! count, takes the requests each made from the server's own counter, and prints one
+//! table. Then it compares the cost of starting a process, and what each language
+//! says about the CPU count.
 #![forbid(unsafe_code)]
 // Nothing a user or the network controls may end in a panic: no unwrap or expect
 // outside the tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use workbook::server::{PictureServer, ServerConfig};
 
 /// Run the Python originals and the Rust lessons against the same local picture server.
 #[derive(Parser)]
@@ -109,20 +108,24 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
     let out = tempfile::tempdir()?;
 
-    let server = Server::start(&binary("picsum-local")?, args.latency_ms)?;
-    let url = format!("http://127.0.0.1:{}/200/3000", server.port);
+    let server = PictureServer::start(ServerConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        ..ServerConfig::default()
+    })
+    .map_err(|error| anyhow::anyhow!("cannot start the picture server: {error}"))?;
+    let url = server.picture_url(200, 3000);
     println!(
         "picture server: {url} ({} ms latency), {} pictures per program\n",
         args.latency_ms, args.count
     );
     println!(
-        "{:<16} | {:>12} | {:>12} | {:>12} | {:>12} | {:>8} | {:>8}",
-        "lesson", "Python time", "Rust time", "Python wall", "Rust wall", "Py req.", "Rust req."
+        "{:<15} | {:>8} | {:>8} | {:>8} | {:>8} | {:>6} | {:>6}",
+        "lesson", "Py own", "Rust own", "Py wall", "Rs wall", "Py req", "Rs req"
     );
     for pair in &PAIRS {
         let folder = out.path().join(pair.rust);
         let count = args.count.to_string();
-        let py = server.measure(|| {
+        let py = measure(&server, || {
             Command::new(&python)
                 .arg(scripts.join(pair.python))
                 .args([url.as_str(), count.as_str()])
@@ -130,7 +133,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                 .current_dir(&scripts)
                 .output()
         })?;
-        let rs = server.measure(|| {
+        let rs = measure(&server, || {
             Command::new(binary(pair.rust).map_err(std::io::Error::other)?)
                 .args(["--url", url.as_str(), "--count", count.as_str(), "--out"])
                 .arg(folder.join("rust"))
@@ -141,7 +144,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         let py_time = own_time(&py.stdout, "took ");
         let rs_time = own_time(&rs.stdout, pair.rust_time);
         println!(
-            "{:<16} | {:>12} | {:>12} | {:>10.3} s | {:>10.3} s | {:>8} | {:>8}",
+            "{:<15} | {:>8} | {:>8} | {:>6.3} s | {:>6.3} s | {:>6} | {:>6}",
             pair.lesson,
             py_time,
             rs_time,
@@ -151,12 +154,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
             rs.requests
         );
     }
-    println!(
-        "\n(own time: what each program measured itself, around its downloads; wall: the whole"
-    );
+    println!("\n(own: what each program measured itself, around its downloads; wall: the whole");
     println!(" program, start-up included. Requests: counted by the picture server.)");
 
-    println!("\nStarting a process (median of 20 starts and joins of an empty one):");
+    println!("\nStarting a process (median of 20 starts and joins of an empty one, this run):");
     let py = Command::new(&python)
         .arg(scripts.join("start_cost.py"))
         .arg("20")
@@ -165,7 +166,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         println!("  Python  {line}");
     }
     let rs = Command::new(binary("lesson01")?)
-        .args(["--starts", "20"])
+        .args(["--only", "cost", "--starts", "20"])
         .env("NO_COLOR", "1")
         .stderr(Stdio::null())
         .output()?;
@@ -222,13 +223,6 @@ fn find_python(given: Option<&str>) -> anyhow::Result<String> {
     )
 }
 
-/// The standalone picture server, with its request log counted.
-struct Server {
-    child: Child,
-    port: u16,
-    requests: Arc<AtomicUsize>,
-}
-
 /// One program's run: its output, its wall time, and the requests it made.
 struct Run {
     stdout: Vec<u8>,
@@ -236,69 +230,28 @@ struct Run {
     requests: usize,
 }
 
-impl Server {
-    fn start(program: &Path, latency_ms: u64) -> anyhow::Result<Server> {
-        let mut child = Command::new(program)
-            .args(["--port", "0", "--latency-ms", &latency_ms.to_string()])
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("cannot start picsum-local")?;
-        let stdout = child.stdout.take().context("no output from picsum-local")?;
-        let mut lines = BufReader::new(stdout).lines();
-        // "listening on http://127.0.0.1:PORT"
-        let first = lines.next().context("picsum-local said nothing")??;
-        let port = first
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim().parse().ok())
-            .context("no port in picsum-local's first line")?;
-        let requests = Arc::new(AtomicUsize::new(0));
-        let counter = requests.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                if line.starts_with("request ") {
-                    counter.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        });
-        Ok(Server {
-            child,
-            port,
-            requests,
-        })
+/// Runs a program to its end and counts the requests the server received meanwhile:
+/// when the program has exited, every request it made has arrived.
+fn measure(
+    server: &PictureServer,
+    run: impl FnOnce() -> std::io::Result<std::process::Output>,
+) -> anyhow::Result<Run> {
+    let before = server.requests();
+    let start = Instant::now();
+    let output = run()?;
+    let wall = start.elapsed();
+    if !output.status.success() {
+        eprintln!(
+            "note: a program exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-
-    /// Runs a program to its end and counts the requests the server logged meanwhile.
-    fn measure(
-        &self,
-        run: impl FnOnce() -> std::io::Result<std::process::Output>,
-    ) -> anyhow::Result<Run> {
-        let before = self.requests.load(Ordering::SeqCst);
-        let start = Instant::now();
-        let output = run()?;
-        let wall = start.elapsed();
-        // The log lines of the last requests may still be on their way.
-        std::thread::sleep(Duration::from_millis(200));
-        if !output.status.success() {
-            eprintln!(
-                "note: a program exited with {}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        Ok(Run {
-            stdout: output.stdout,
-            wall,
-            requests: self.requests.load(Ordering::SeqCst) - before,
-        })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Ok(Run {
+        stdout: output.stdout,
+        wall,
+        requests: server.requests() - before,
+    })
 }
 
 /// The seconds after `marker` in a program's output ("took 1.518 s"), as printed.

@@ -1,0 +1,28 @@
+"""Lesson 07's forgetful program in Python: start a process per picture, never join.
+
+python3 forgetful.py URL [daemon]
+Prints when "all done" comes and when each child saves its picture, on one clock.
+With "daemon", the children are daemon processes: killed when the interpreter exits.
+"""
+import os
+import sys
+import time
+from multiprocessing import Process, set_start_method
+from common import arguments, download_image
+
+START = time.time()
+
+
+def download_and_say(url, i, folder):
+    download_image(url, i, folder)
+    print(f"{time.time() - START:.3f} s: child {os.getpid()} saved {i}.jpg", flush=True)
+
+
+if __name__ == "__main__":
+    set_start_method("spawn")  # the same on every OS, like the workbook's processes
+    url, count, folder = arguments("forgetful")
+    daemon = "daemon" in sys.argv[2:]
+    for i in range(count):
+        Process(target=download_and_say, args=(url, i, folder), daemon=daemon).start()
+    on_disk = sum(os.path.exists(os.path.join(folder, f"{i}.jpg")) for i in range(count))
+    print(f"{time.time() - START:.3f} s: all done, {on_disk} files on disk", flush=True)

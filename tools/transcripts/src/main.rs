@@ -1,0 +1,749 @@
+//! The book's sample output, made by real runs.
+//!
+//! ```text
+//! cargo run -p transcripts              # run everything, write book/src/transcripts/
+//! cargo run -p transcripts -- --check   # run everything again, compare, show a diff
+//! ```
+//!
+//! Every program a chapter shows output of is listed in [`transcripts`]: a lesson or a
+//! Python program from `python/`, with fixed arguments, `NO_COLOR`, the default 300 ms
+//! latency, run in a scratch folder so that paths are the defaults a learner gets
+//! (`downloads/lesson06`). stdout and stderr go into one pipe, as a terminal shows
+//! them. Chapters include the files with `{{#include transcripts/...}}`.
+//!
+//! `--check` compares after masking what legitimately varies from run to run (see
+//! [`mask`]): times, pids, ports, byte counts, the bars' shapes, and the order of lines
+//! that happen at the same moment. A changed message, flag, column or number of lines
+//! fails with a diff.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use workbook::server::{Fault, PictureServer, ServerConfig};
+
+/// Make (or check) the book's transcripts from real runs.
+#[derive(Parser)]
+struct Args {
+    /// Run everything again and compare with the committed transcripts (masked).
+    #[arg(long)]
+    check: bool,
+    /// Only the transcripts whose file starts with this (e.g. `lesson06`).
+    #[arg(long)]
+    only: Option<String>,
+    /// Do not build the workbook's programs first.
+    #[arg(long)]
+    no_build: bool,
+}
+
+/// How a transcript's program is run.
+enum Run {
+    /// A lesson binary with these arguments; it starts its own picture server.
+    Lesson(&'static str, &'static [&'static str]),
+    /// A lesson binary against a picture server the tool starts (`--url` is added),
+    /// with these faults by request number.
+    LessonWithFaults(
+        &'static str,
+        &'static [&'static str],
+        &'static [(usize, &'static str)],
+    ),
+    /// A lesson binary started by another program (`taskset -c 0 lesson09`); skipped
+    /// where that program is missing.
+    Wrapped(
+        &'static [&'static str],
+        &'static str,
+        &'static [&'static str],
+    ),
+    /// lesson06 (processes, 3 s latency) whose second child is killed from outside.
+    KillSecondChild,
+    /// A program from `python/` with these arguments after the URL of a local server
+    /// (`None`: no URL).
+    Python(&'static str, Option<&'static [&'static str]>),
+}
+
+struct Transcript {
+    /// Where it goes, under `book/src/transcripts/`.
+    file: &'static str,
+    /// The command as the book shows it (what a learner types).
+    shown: &'static str,
+    run: Run,
+    /// Extra masking for what varies in this transcript only.
+    mask: fn(&str) -> String,
+    /// Compare as a set of lines: two processes write to the terminal at once and
+    /// their lines come in either order.
+    any_order: bool,
+}
+
+fn same(line: &str) -> String {
+    line.to_string()
+}
+
+/// Every transcript the book includes.
+fn transcripts() -> Vec<Transcript> {
+    use Run::*;
+    let t = |file, shown, run| Transcript {
+        file,
+        shown,
+        run,
+        mask: same,
+        any_order: false,
+    };
+    vec![
+        Transcript {
+            mask: |line| words_after(line, "took", 1),
+            ..t(
+                "lesson01/all.txt",
+                "cargo run --bin lesson01",
+                Lesson("lesson01", &[]),
+            )
+        },
+        t(
+            "lesson01/python-spawn.txt",
+            "python3 python/memory.py spawn",
+            Python("memory.py", None),
+        ),
+        t(
+            "lesson02/all.txt",
+            "cargo run --bin lesson02",
+            Lesson("lesson02", &[]),
+        ),
+        t(
+            "lesson03/greet.txt",
+            "cargo run --bin lesson03",
+            Lesson("lesson03", &[]),
+        ),
+        Transcript {
+            any_order: true,
+            ..t(
+                "lesson03/crash.txt",
+                "cargo run --bin lesson03 -- --crash",
+                Lesson("lesson03", &["--crash"]),
+            )
+        },
+        t(
+            "lesson04/sequential.txt",
+            "cargo run --bin lesson04",
+            Lesson("lesson04", &[]),
+        ),
+        t(
+            "lesson04/faults.txt",
+            "cargo run --bin lesson04 -- --url http://127.0.0.1:8000/200/3000 --count 6",
+            LessonWithFaults(
+                "lesson04",
+                &["--count", "6"],
+                &[(2, "404"), (3, "503"), (4, "reset"), (5, "truncate")],
+            ),
+        ),
+        t(
+            "lesson04/killed.txt",
+            "cargo run --bin lesson06 -- --latency-ms 3000 --no-compare   # then kill -9 a child",
+            KillSecondChild,
+        ),
+        t(
+            "lesson05/naive.txt",
+            "cargo run --bin lesson05",
+            Lesson("lesson05", &[]),
+        ),
+        t(
+            "lesson06/processes.txt",
+            "cargo run --bin lesson06",
+            Lesson("lesson06", &[]),
+        ),
+        t(
+            "lesson06/threads.txt",
+            "cargo run --bin lesson06 -- --mode threads",
+            Lesson("lesson06", &["--mode", "threads"]),
+        ),
+        t(
+            "lesson06/rayon.txt",
+            "cargo run --bin lesson06 -- --mode rayon",
+            Lesson("lesson06", &["--mode", "rayon"]),
+        ),
+        t(
+            "lesson07/processes.txt",
+            "cargo run --bin lesson07",
+            Lesson("lesson07", &[]),
+        ),
+        t(
+            "lesson07/threads.txt",
+            "cargo run --bin lesson07 -- --mode threads",
+            Lesson("lesson07", &["--mode", "threads"]),
+        ),
+        t(
+            "lesson07/join.txt",
+            "cargo run --bin lesson07 -- --join",
+            Lesson("lesson07", &["--join"]),
+        ),
+        Transcript {
+            any_order: true,
+            ..t(
+                "lesson07/python-forgetful.txt",
+                "python3 python/forgetful.py http://127.0.0.1:8000/200/3000",
+                Python("forgetful.py", Some(&[])),
+            )
+        },
+        t(
+            "lesson07/python-forgetful-daemon.txt",
+            "python3 python/forgetful.py http://127.0.0.1:8000/200/3000 5 downloads/python/forgetful daemon",
+            Python(
+                "forgetful.py",
+                Some(&["5", "downloads/python/forgetful", "daemon"]),
+            ),
+        ),
+        t(
+            "lesson08/all.txt",
+            "cargo run --bin lesson08",
+            Lesson("lesson08", &[]),
+        ),
+        Transcript {
+            mask: python_traceback,
+            ..t(
+                "lesson08/python-unguarded.txt",
+                "python3 python/unguarded.py",
+                Python("unguarded.py", None),
+            )
+        },
+        Transcript {
+            mask: |line| words_after(line, "took", 2),
+            ..t(
+                "lesson09/all.txt",
+                "cargo run --bin lesson09",
+                Lesson("lesson09", &[]),
+            )
+        },
+        Transcript {
+            mask: |line| words_after(line, "took", 2),
+            ..t(
+                "lesson09/taskset.txt",
+                "taskset -c 0 cargo run --bin lesson09",
+                Wrapped(&["taskset", "-c", "0"], "lesson09", &[]),
+            )
+        },
+        Transcript {
+            mask: lesson10_fastest,
+            ..t(
+                "lesson10/all.txt",
+                "cargo run --bin lesson10",
+                Lesson("lesson10", &[]),
+            )
+        },
+        t(
+            "appendix_e/side-by-side.txt",
+            "cargo run --bin side-by-side",
+            Lesson("side-by-side", &[]),
+        ),
+    ]
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("transcripts: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<bool> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().context("the workbook's folder")?;
+    if !args.no_build {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "--quiet", "--bins"])
+            .current_dir(&root)
+            .status()?;
+        if !built.success() {
+            bail!("cargo build --bins failed");
+        }
+    }
+    let bins = std::env::current_exe()?
+        .parent()
+        .context("the target folder")?
+        .to_path_buf();
+    let python = python3();
+    if python.is_none() {
+        println!("python3 not found: the Python transcripts are skipped");
+    }
+    let folder = root.join("book/src/transcripts");
+    let mut all_same = true;
+    let chosen: Vec<Transcript> = transcripts()
+        .into_iter()
+        .filter(|t| {
+            args.only
+                .as_deref()
+                .is_none_or(|only| t.file.starts_with(only))
+        })
+        .collect();
+    for transcript in &chosen {
+        if matches!(transcript.run, Run::Python(..)) && python.is_none() {
+            continue;
+        }
+        if let Run::Wrapped([wrapper, ..], _, _) = transcript.run
+            && !works(wrapper)
+        {
+            println!("{wrapper} not found: {} is skipped", transcript.file);
+            continue;
+        }
+        if transcript.file.starts_with("appendix_e") && python.is_none() {
+            continue;
+        }
+        let started = Instant::now();
+        let text = make(transcript, &bins, &root, python.as_deref())
+            .with_context(|| format!("making {}", transcript.file))?;
+        let path = folder.join(transcript.file);
+        if args.check {
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            let (mut old, mut new) = (
+                normalise(&committed, transcript.mask),
+                normalise(&text, transcript.mask),
+            );
+            if transcript.any_order {
+                old.sort();
+                new.sort();
+            }
+            if old == new {
+                println!(
+                    "same     {} ({:.1} s)",
+                    transcript.file,
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                all_same = false;
+                println!("CHANGED  {}", transcript.file);
+                print_diff(&old, &new);
+            }
+        } else {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &text)?;
+            println!(
+                "wrote    {} ({:.1} s)",
+                transcript.file,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if args.check && args.only.is_none() {
+        // A transcript nobody makes any more is stale.
+        for stale in files_under(&folder) {
+            let name = stale
+                .strip_prefix(&folder)
+                .unwrap_or(&stale)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !chosen.iter().any(|t| t.file == name) {
+                all_same = false;
+                println!("STALE    {name}: no program makes it any more; remove it");
+            }
+        }
+    }
+    if args.check && !all_same {
+        println!(
+            "\nThe book's sample output differs from what the programs print now. \
+             Regenerate it with `cargo run -p transcripts` and review the diff."
+        );
+    }
+    Ok(all_same)
+}
+
+/// Runs one transcript's program in a fresh scratch folder; returns what the book shows.
+fn make(
+    transcript: &Transcript,
+    bins: &Path,
+    root: &Path,
+    python: Option<&str>,
+) -> anyhow::Result<String> {
+    let scratch = std::env::temp_dir().join(format!(
+        "workbook-transcript-{}-{}",
+        std::process::id(),
+        transcript.file.replace(['/', '.'], "-")
+    ));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let exe = |name: &str| bins.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let server = |faults: &[(usize, &str)]| -> anyhow::Result<PictureServer> {
+        let faults = faults
+            .iter()
+            .map(|(n, fault)| Ok((*n, fault.parse::<Fault>().map_err(anyhow::Error::msg)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        PictureServer::start(ServerConfig {
+            faults,
+            ..ServerConfig::default()
+        })
+        .map_err(|error| anyhow::anyhow!("{error}"))
+    };
+    let output = match &transcript.run {
+        Run::Lesson(bin, args) => {
+            let mut command = Command::new(exe(bin));
+            command.args(*args);
+            capture(command, &scratch)?
+        }
+        Run::LessonWithFaults(bin, args, faults) => {
+            let server = server(faults)?;
+            let mut command = Command::new(exe(bin));
+            command
+                .args(["--url", &server.picture_url(200, 3000)])
+                .args(*args);
+            capture(command, &scratch)?
+        }
+        Run::Wrapped(wrapper, bin, args) => {
+            let mut command = Command::new(wrapper[0]);
+            command.args(&wrapper[1..]).arg(exe(bin)).args(*args);
+            capture(command, &scratch)?
+        }
+        Run::KillSecondChild => kill_second_child(&exe("lesson06"), &scratch)?,
+        Run::Python(script, after_url) => {
+            let python = python.context("python3")?;
+            let server = server(&[])?;
+            let mut command = Command::new(python);
+            command.arg(root.join("python").join(script));
+            if let Some(after) = after_url {
+                command.arg(server.picture_url(200, 3000)).args(*after);
+            }
+            capture(command, &scratch)?
+        }
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(format!("$ {}\n{output}", transcript.shown))
+}
+
+/// Runs `command` in `folder` with stdout and stderr in one pipe; the output, and the
+/// exit status if it is not 0.
+fn capture(mut command: Command, folder: &Path) -> anyhow::Result<String> {
+    let (mut reader, writer) = std::io::pipe()?;
+    let mut child = command
+        .current_dir(folder)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("WORKBOOK_CI")
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .spawn()?;
+    // `command` holds our copies of the pipe's write end: drop them, or the reading
+    // below would never see the end.
+    drop(command);
+    let mut text = String::new();
+    let reading = std::thread::spawn(move || {
+        let _ = reader.read_to_string(&mut text);
+        text
+    });
+    let status = wait_at_most(&mut child, Duration::from_secs(300))?;
+    // The child's children may hold the pipe a little longer (lesson 07): wait for them.
+    let mut text = reading
+        .join()
+        .map_err(|_| anyhow::anyhow!("reading panicked"))?;
+    if !status.success() {
+        match status.code() {
+            Some(code) => text.push_str(&format!("[exit status {code}]\n")),
+            None => text.push_str(&format!("[{status}]\n")),
+        }
+    }
+    Ok(text)
+}
+
+fn wait_at_most(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> anyhow::Result<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            bail!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// lesson06 with slow downloads; once every child has started, the second one is
+/// killed from outside (`kill -9`).
+fn kill_second_child(lesson06: &Path, folder: &Path) -> anyhow::Result<String> {
+    let (reader, writer) = std::io::pipe()?;
+    let mut command = Command::new(lesson06);
+    command
+        .args(["--latency-ms", "3000", "--no-compare"])
+        .current_dir(folder)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone()?)
+        .stderr(writer);
+    let mut child = command.spawn()?;
+    drop(command); // its copies of the pipe's write end
+    let mut lines = BufReader::new(reader).lines();
+    let mut text = String::new();
+    let mut pids = Vec::new();
+    while pids.len() < 5 {
+        let line = lines.next().context("lesson06 ended early")??;
+        if line.contains(" start ") {
+            pids.extend(
+                line.split_whitespace()
+                    .nth(2)
+                    .and_then(|pid| pid.parse::<u32>().ok()),
+            );
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let killed = Command::new("kill")
+        .args(["-9", &pids[1].to_string()])
+        .status()?;
+    if !killed.success() {
+        bail!("kill -9 {} failed", pids[1]);
+    }
+    for line in lines {
+        text.push_str(&line?);
+        text.push('\n');
+    }
+    let status = wait_at_most(&mut child, Duration::from_secs(60))?;
+    if let Some(code) = status.code().filter(|&code| code != 0) {
+        text.push_str(&format!("[exit status {code}]\n"));
+    }
+    Ok(text)
+}
+
+/// Can `program` be started at all?
+fn works(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+fn python3() -> Option<String> {
+    ["python3", "python"]
+        .into_iter()
+        .map(str::to_string)
+        .find(|python| {
+            Command::new(python)
+                .args(["-c", "import sys; sys.exit(sys.version_info[0] != 3)"])
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+}
+
+fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return files;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// A transcript as the comparison sees it: each line masked (see [`mask`]), and the
+/// lines of a block that happen at the same moment (events, timeline rows, lines
+/// from children) sorted, because their order varies from run to run.
+fn normalise(text: &str, extra: fn(&str) -> String) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().map(|line| mask(&extra(line))).collect();
+    let kind = |line: &str| -> Option<&'static str> {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#.#s  pid") {
+            Some("event")
+        } else if line.contains(" |") && line.ends_with('|') && line.starts_with("file ") {
+            Some("bar")
+        } else if trimmed.starts_with("> ") {
+            Some("child")
+        } else {
+            None
+        }
+    };
+    let mut start = 0;
+    while start < lines.len() {
+        let this = kind(&lines[start]);
+        let mut end = start + 1;
+        while end < lines.len() && this.is_some() && kind(&lines[end]) == this {
+            end += 1;
+        }
+        if this.is_some() {
+            lines[start..end].sort();
+        }
+        start = end;
+    }
+    lines
+}
+
+/// Masks what varies between two runs of the same program: numbers with a decimal
+/// point (times, ratios) become `#.#`, whole numbers of three digits or more (pids,
+/// ports, byte counts) `#`, the inside of a timeline bar `|…|`, and an axis line of
+/// tick labels `(axis)`. Small whole numbers (counts of files, requests, workers)
+/// stay: they are the lesson's point.
+fn mask(line: &str) -> String {
+    if is_axis(line) {
+        return "(axis)".into();
+    }
+    let line = match (line.find(" |"), line.ends_with('|')) {
+        (Some(at), true) if line.starts_with("file ") => format!("{} |…|", &line[..at]),
+        _ => line.to_string(),
+    };
+    let mut out = String::new();
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit() || chars[i] == '.' || chars[i] == ',')
+            {
+                i += 1;
+            }
+            let number: String = chars[start..i].iter().collect();
+            let trailing_dot = number.ends_with('.');
+            let number = number.trim_end_matches('.');
+            if number.contains('.') {
+                out.push_str("#.#");
+            } else if number.replace(',', "").len() >= 3 {
+                out.push('#');
+            } else {
+                out.push_str(number);
+            }
+            if trailing_dot {
+                out.push('.');
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    // Widths of columns padded around a number vary with the number: squeeze spaces.
+    out.split(' ')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A timeline's axis: only tick labels (`0s`, `0.5s`, `1.0s`) and spaces.
+fn is_axis(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    !words.is_empty()
+        && line.starts_with(' ')
+        && words.iter().all(|word| {
+            word.strip_suffix('s')
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        })
+}
+
+/// `took 4 workers` -> `took N workers`: which pool size was best varies.
+fn words_after(line: &str, word: &str, count: usize) -> String {
+    let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
+    if let Some(at) = words.iter().position(|w| w == word) {
+        for w in words.iter_mut().skip(at + 1).take(count) {
+            if w.chars().any(|c| c.is_ascii_digit()) {
+                *w = "N".into();
+            }
+        }
+    }
+    words.join(" ")
+}
+
+/// Lesson 10's "fastest" column: threads and rayon trade places from run to run.
+fn lesson10_fastest(line: &str) -> String {
+    match line.rsplit_once(" | ") {
+        Some((before, last)) if line.matches(" | ").count() == 5 && !last.contains("fastest") => {
+            format!("{before} | (fastest)")
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// Python's traceback of the unguarded child: its file paths and line numbers differ
+/// between Python versions and machines.
+fn python_traceback(line: &str) -> String {
+    if line.trim_start().starts_with("File \"") {
+        "  File ...".into()
+    } else {
+        line.to_string()
+    }
+}
+
+/// Shows the lines that differ, with a little context.
+fn print_diff(old: &[String], new: &[String]) {
+    let longest = old.len().max(new.len());
+    let mut shown = 0;
+    for i in 0..longest {
+        let (a, b) = (old.get(i), new.get(i));
+        if a != b {
+            if let Some(a) = a {
+                println!("  - {a}");
+            }
+            if let Some(b) = b {
+                println!("  + {b}");
+            }
+            shown += 1;
+            if shown >= 12 {
+                println!("  ...");
+                break;
+            }
+        }
+    }
+    if old.len() != new.len() {
+        println!("  ({} lines committed, {} now)", old.len(), new.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_keeps_messages_and_counts_and_drops_what_varies() {
+        assert_eq!(
+            mask(
+                "  0.315s  pid 30134   MainProcess  file 2  saved downloads/lesson04/2.jpg (217113 bytes)"
+            ),
+            "#.#s pid # MainProcess file 2 saved downloads/lesson04/2.jpg (# bytes)"
+        );
+        assert_eq!(
+            mask("total 0.83 s, 2 of 6 files, 6 downloads, 4 failed, 12 requests"),
+            "total #.# s, 2 of 6 files, 6 downloads, 4 failed, 12 requests"
+        );
+        assert_eq!(
+            mask("file 0 pid 5419 Thread-1 | ######   |"),
+            "file 0 pid # Thread-1 |…|"
+        );
+        assert_eq!(mask("                 0s     0.05s   0.10s"), "(axis)");
+        assert_eq!(
+            mask("lesson06: 5 pictures from http://127.0.0.1:32917/200/3000"),
+            "lesson06: 5 pictures from http://#.#.#.#:#/#/#"
+        );
+    }
+
+    #[test]
+    fn a_changed_message_is_a_difference() {
+        let old = normalise("total 0.31 s, 5 files, 5 downloads", same);
+        let new = normalise("total 0.33 s, 5 files, 5 downloads, 5 requests", same);
+        assert_ne!(old, new);
+        assert_eq!(
+            normalise("total 0.31 s, 5 files", same),
+            normalise("total 0.42 s, 5 files", same)
+        );
+    }
+
+    #[test]
+    fn lines_of_the_same_moment_may_come_in_any_order() {
+        let a = "  0.010s  pid 1234    Process-1    file 0  start u\n  0.011s  pid 1235    Process-2    file 1  start u";
+        let b = "  0.010s  pid 1299    Process-2    file 1  start u\n  0.012s  pid 1298    Process-1    file 0  start u";
+        assert_eq!(normalise(a, same), normalise(b, same));
+    }
+}
