@@ -2,16 +2,22 @@
 
 use std::time::Duration;
 
-/// `850.0 µs`, `12.3 ms`, `1.53 s`: three significant figures or so, in the unit
-/// that fits.
+/// `500 ns`, `850.0 µs`, `12.35 ms`, `1.530 s`: in the unit that fits, with the
+/// decimals a benchmark table needs. The one duration format of the workbook.
 pub fn duration(time: Duration) -> String {
-    let ms = time.as_secs_f64() * 1000.0;
-    if ms < 1.0 {
-        format!("{:.1} µs", ms * 1000.0)
-    } else if ms < 1000.0 {
-        format!("{ms:.1} ms")
+    nanoseconds(time.as_secs_f64() * 1e9)
+}
+
+/// [`duration`] for a number of nanoseconds (criterion's estimates are in ns).
+pub fn nanoseconds(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
     } else {
-        format!("{:.2} s", ms / 1000.0)
+        format!("{ns:.0} ns")
     }
 }
 
@@ -34,9 +40,10 @@ mod tests {
 
     #[test]
     fn durations_and_counts_read_well() {
+        assert_eq!(duration(Duration::from_nanos(500)), "500 ns");
         assert_eq!(duration(Duration::from_micros(850)), "850.0 µs");
-        assert_eq!(duration(Duration::from_micros(12_345)), "12.3 ms");
-        assert_eq!(duration(Duration::from_millis(1530)), "1.53 s");
+        assert_eq!(duration(Duration::from_micros(12_345)), "12.35 ms");
+        assert_eq!(duration(Duration::from_millis(1530)), "1.530 s");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(20), "20");
         assert_eq!(thousands(123_456), "123,456");

@@ -151,3 +151,45 @@ fn partial_results_are_skipped_not_fatal() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("22.00 ms"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("skipped 2"));
 }
+
+#[test]
+fn book_tables_come_from_the_latest_latency_and_say_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A full run at 20 ms, then a quick one at 5 ms (written a moment later).
+    write_case(
+        dir.path(),
+        "lesson04 (20 ms)",
+        "sequential",
+        "5",
+        "new",
+        100e6,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    write_case(
+        dir.path(),
+        "lesson04 (5 ms)",
+        "sequential",
+        "5",
+        "new",
+        25e6,
+    );
+    let book = dir.path().join("book");
+    let output = report(
+        dir.path(),
+        &["--book", book.to_str().expect("a UTF-8 path")],
+    );
+    assert!(output.status.success());
+    let table = std::fs::read_to_string(book.join("lesson04.md")).expect("a table is written");
+    assert!(
+        table.contains("lesson04 (5 ms)") && table.contains("25.00 ms"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("100.00 ms"),
+        "never a mix of latencies: {table}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("the book gets the latest, lesson04 (5 ms)")
+    );
+}

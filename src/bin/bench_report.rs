@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use serde_json::Value;
+use serde::Deserialize;
+use workbook::units::nanoseconds as time;
 
 /// Summarize criterion's results under target/criterion, one table per lesson.
 #[derive(Parser)]
@@ -135,28 +136,44 @@ fn load(dir: &Path, which: &str) -> (Vec<Case>, usize) {
     (cases, skipped)
 }
 
+/// The parts of criterion's `benchmark.json` the report uses.
+#[derive(Deserialize)]
+struct Benchmark {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+}
+
+/// The parts of criterion's `estimates.json` the report uses (times in ns).
+#[derive(Deserialize)]
+struct Estimates {
+    median: Estimate,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
 fn read_case(folder: &Path) -> Option<Case> {
-    let json = |name: &str| -> Option<Value> {
-        serde_json::from_str(&std::fs::read_to_string(folder.join(name)).ok()?).ok()
-    };
-    let benchmark = json("benchmark.json")?;
-    let median = json("estimates.json")?.get("median")?.clone();
-    let interval = median.get("confidence_interval")?;
+    let read = |name: &str| std::fs::read_to_string(folder.join(name)).ok();
+    let benchmark: Benchmark = serde_json::from_str(&read("benchmark.json")?).ok()?;
+    let estimates: Estimates = serde_json::from_str(&read("estimates.json")?).ok()?;
+    let median = estimates.median;
     Some(Case {
-        group: benchmark.get("group_id")?.as_str()?.to_string(),
-        variant: benchmark
-            .get("function_id")?
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        size: benchmark
-            .get("value_str")?
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        median: median.get("point_estimate")?.as_f64()?,
-        low: interval.get("lower_bound")?.as_f64()?,
-        high: interval.get("upper_bound")?.as_f64()?,
+        group: benchmark.group_id,
+        variant: benchmark.function_id.unwrap_or_default(),
+        size: benchmark.value_str.unwrap_or_default(),
+        median: median.point_estimate,
+        low: median.confidence_interval.lower_bound,
+        high: median.confidence_interval.upper_bound,
         measured: std::fs::metadata(folder.join("estimates.json"))
             .and_then(|m| m.modified())
             .ok(),
@@ -317,10 +334,6 @@ fn report(cases: &[Case], before: &[Case], baseline: Option<&str>, markdown: boo
 /// command, and the Markdown table(s).
 fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
     std::fs::create_dir_all(book)?;
-    let latency = format!(
-        "({} ms)",
-        std::env::var("WORKBOOK_BENCH_LATENCY_MS").unwrap_or_else(|_| "20".into())
-    );
     let is_lesson = |name: &&str| {
         name.len() == 8
             && name.starts_with("lesson")
@@ -339,15 +352,35 @@ fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
             .filter(|case| case.group.split(' ').next() == Some(lesson))
             .map(|case| case.group.as_str())
             .collect();
-        // `lesson01`, or `lesson06 (20 ms)`: one group, never a mix of latencies.
-        let wanted = groups
+        // `lesson01`, or `lesson06 (20 ms)`: one group, never a mix of latencies. With
+        // results at several latencies (a quick run at 5 ms after a full one at 20 ms),
+        // the latest is written, and we say so.
+        let latest_of = |group: &str| {
+            cases
+                .iter()
+                .filter(|case| case.group == group)
+                .filter_map(|case| case.measured)
+                .max()
+        };
+        let mut distinct = groups.clone();
+        distinct.sort();
+        distinct.dedup();
+        let Some(wanted) = distinct
             .iter()
-            .find(|group| group.ends_with(&latency))
-            .or_else(|| groups.iter().find(|group| **group == lesson));
-        let Some(wanted) = wanted else { continue };
+            .copied()
+            .max_by_key(|group| latest_of(group))
+        else {
+            continue;
+        };
+        if distinct.len() > 1 {
+            eprintln!(
+                "bench-report: {lesson} has results for {}; the book gets the latest, {wanted}",
+                distinct.join(", ")
+            );
+        }
         let mine: Vec<Case> = cases
             .iter()
-            .filter(|case| case.group == *wanted)
+            .filter(|case| case.group == wanted)
             .cloned()
             .collect();
         let latest = mine.iter().filter_map(|case| case.measured).max();
@@ -386,18 +419,5 @@ fn speedup(ratio: f64) -> String {
         format!("{ratio:.2}x")
     } else {
         format!("{:.0}x slower", 1.0 / ratio)
-    }
-}
-
-/// Nanoseconds as a readable time.
-fn time(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.3} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.1} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
     }
 }
