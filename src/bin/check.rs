@@ -31,7 +31,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 #[derive(Parser)]
 #[command(name = "check")]
 struct Args {
-    /// Which exercise: 05, 06, 07 or 09.
+    /// Which exercise: 05, 06, 07, 09, 11 or 11b.
     exercise: Option<String>,
 
     /// Check every exercise.
@@ -63,6 +63,9 @@ struct Exercise {
     chapter: &'static str,
     args: &'static [&'static str],
     checks: fn(&Run) -> Vec<Check>,
+    /// Shipped so that it does not compile (the exercise is to make it compile), and
+    /// what to say while it does not.
+    broken_on_purpose: Option<&'static str>,
 }
 
 /// A finished run of an exercise: its output and the folder it downloaded into.
@@ -70,6 +73,7 @@ struct Run {
     output: Finished,
     out: PathBuf,
     program: PathBuf,
+    source: PathBuf,
 }
 
 /// What a run printed and how it ended.
@@ -151,7 +155,7 @@ fn check(ok: bool, what: impl Into<String>, hint: &'static str) -> Check {
     }
 }
 
-const EXERCISES: [Exercise; 4] = [
+const EXERCISES: [Exercise; 6] = [
     Exercise {
         number: "05",
         title: "download each picture once, all at the same time",
@@ -184,6 +188,7 @@ const EXERCISES: [Exercise; 4] = [
                 ),
             ]
         },
+        broken_on_purpose: None,
     },
     Exercise {
         number: "06",
@@ -210,6 +215,7 @@ const EXERCISES: [Exercise; 4] = [
                 ),
             ]
         },
+        broken_on_purpose: None,
     },
     Exercise {
         number: "07",
@@ -231,6 +237,7 @@ const EXERCISES: [Exercise; 4] = [
                 ),
             ]
         },
+        broken_on_purpose: None,
     },
     Exercise {
         number: "09",
@@ -275,10 +282,81 @@ const EXERCISES: [Exercise; 4] = [
             }
             checks
         },
+        broken_on_purpose: None,
+    },
+    Exercise {
+        number: "11",
+        title: "every result through a channel",
+        file: "ex11_channel.rs",
+        chapter: "lesson11_rusts_own_tools",
+        args: &["--latency-ms", "200"],
+        checks: |run| {
+            let text = run.stdout();
+            let source = run.source();
+            let results = text
+                .lines()
+                .filter(|line| line.starts_with("result: picture"))
+                .count();
+            vec![
+                run.exited_ok(),
+                run.pictures(5),
+                check(
+                    results == 5 && text.contains("from 5 results"),
+                    format!("{results} of 5 results reached the main thread"),
+                    "every worker must send its result, and the main thread must read until \
+                     the channel closes: `for result in receiver` ends when every sender is gone.",
+                ),
+                check(
+                    !source.contains("Mutex") && source.contains("mpsc"),
+                    "the results travel through an mpsc channel, with no Mutex in the file",
+                    "use `std::sync::mpsc::channel()`; give each worker `sender.clone()` and \
+                     drop the original sender in main, or the loop over the receiver never ends.",
+                ),
+                check(
+                    most_at_once(&read_printed_events(&text)) == 5,
+                    "the 5 downloads still run at the same time",
+                    "start every worker before you read from the channel.",
+                ),
+            ]
+        },
+        broken_on_purpose: None,
+    },
+    Exercise {
+        number: "11b",
+        title: "share one downloader between threads",
+        file: "ex11b_share_with_arc.rs",
+        chapter: "lesson11_rusts_own_tools",
+        args: &["--latency-ms", "200"],
+        checks: |run| {
+            let text = run.stdout();
+            vec![
+                run.exited_ok(),
+                run.pictures(5),
+                check(
+                    text.contains("5 pictures saved by threads sharing one downloader"),
+                    "every thread saved its picture",
+                    "each thread needs its own clone of the shared handle.",
+                ),
+                check(
+                    most_at_once(&read_printed_events(&text)) == 5,
+                    "the 5 downloads run at the same time",
+                    "spawn every thread before joining any.",
+                ),
+            ]
+        },
+        broken_on_purpose: Some(
+            "`Rc` counts its owners without atomic operations, so it is not `Send`: it may \
+             not go to another thread. `std::sync::Arc` is the same idea, made thread-safe.",
+        ),
     },
 ];
 
 impl Run {
+    /// The source of the program that ran (the exercise or its solution).
+    fn source(&self) -> String {
+        std::fs::read_to_string(&self.source).unwrap_or_default()
+    }
+
     fn stdout(&self) -> String {
         String::from_utf8_lossy(&self.output.stdout).into_owned()
     }
@@ -334,7 +412,15 @@ fn main() -> ExitCode {
     let root = root.as_path();
     if args.list {
         for exercise in &EXERCISES {
-            println!("{} {} {}", exercise.number, exercise.file, exercise.chapter);
+            let state = if exercise.broken_on_purpose.is_some() {
+                "does-not-compile-yet"
+            } else {
+                "compiles"
+            };
+            println!(
+                "{} {} {} {state}",
+                exercise.number, exercise.file, exercise.chapter
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -401,6 +487,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Says that the exercise does not compile yet, with its hint.
+fn does_not_compile_yet(exercise: &Exercise, folder: &str) {
+    println!(
+        "  {} it does not compile yet: the compiler's messages say where",
+        "✗".red()
+    );
+    let hint = exercise
+        .broken_on_purpose
+        .unwrap_or("read the first error: its first lines say what and where.");
+    println!("    {} {hint}", "hint:".yellow());
+    println!(
+        "  Not yet. Edit {folder}/{} and run `cargo run --bin check -- {}` again.\n",
+        exercise.file, exercise.number
+    );
+}
+
 /// Builds and runs one exercise (or its solution), prints each check; true if all pass.
 fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
     let (folder, binary) = if args.solution {
@@ -429,10 +531,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             .current_dir(root)
             .status();
         if !built.is_ok_and(|status| status.success()) {
-            println!(
-                "  {} it does not compile yet: the compiler's messages above say where\n",
-                "✗".red()
-            );
+            does_not_compile_yet(exercise, folder);
             return false;
         }
     }
@@ -441,6 +540,11 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             .map(|dir| dir.join(format!("{binary}{}", std::env::consts::EXE_SUFFIX)))
     });
     let Some(program) = program.filter(|p| p.exists()) else {
+        if exercise.broken_on_purpose.is_some() && !args.solution {
+            // Not built because it does not build: as shipped, that is the exercise.
+            does_not_compile_yet(exercise, folder);
+            return false;
+        }
         println!(
             "  {} {binary} is not built: run `cargo build -p workbook-exercises --bins`\n",
             "✗".red()
@@ -493,6 +597,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
         output,
         out: out.clone(),
         program,
+        source: root.join(folder).join(exercise.file),
     };
     let checks = (exercise.checks)(&run);
     remove_scratch();

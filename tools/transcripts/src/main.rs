@@ -60,6 +60,8 @@ enum Run {
     ),
     /// lesson06 (processes, 3 s latency) whose second child is killed from outside.
     KillSecondChild,
+    /// `rustc` on a file of `lessons/compile_fail/`, which must fail to compile.
+    CompileFail(&'static str),
     /// A program from `python/` with these arguments after the URL of a local server
     /// (`None`: no URL).
     Python(&'static str, Option<&'static [&'static str]>),
@@ -229,6 +231,38 @@ fn transcripts() -> Vec<Transcript> {
                 "lesson10/all.txt",
                 "cargo run --bin lesson10",
                 Lesson("lesson10", &[]),
+            )
+        },
+        Transcript {
+            any_order: true,
+            ..t(
+                "lesson11/all.txt",
+                "cargo run --bin lesson11",
+                Lesson("lesson11", &[]),
+            )
+        },
+        Transcript {
+            mask: rustc_paths,
+            ..t(
+                "lesson11/rc_in_a_thread.txt",
+                "rustc --edition 2024 lessons/compile_fail/rc_in_a_thread.rs",
+                CompileFail("rc_in_a_thread.rs"),
+            )
+        },
+        Transcript {
+            mask: rustc_paths,
+            ..t(
+                "lesson11/borrow_without_move.txt",
+                "rustc --edition 2024 lessons/compile_fail/borrow_without_move.rs",
+                CompileFail("borrow_without_move.rs"),
+            )
+        },
+        Transcript {
+            mask: rustc_paths,
+            ..t(
+                "lesson11/refcell_shared.txt",
+                "rustc --edition 2024 lessons/compile_fail/refcell_shared.rs",
+                CompileFail("refcell_shared.rs"),
             )
         },
         t(
@@ -401,6 +435,19 @@ fn make(
             capture(command, &scratch)?
         }
         Run::KillSecondChild => kill_second_child(&exe("lesson06"), &scratch)?,
+        Run::CompileFail(file) => {
+            // Run from the workbook's folder, so that the compiler names the file as
+            // the book does; the output binary (there is none) would go to the scratch.
+            let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+            let mut command = Command::new(rustc);
+            command
+                .args(["--edition", "2024", "--crate-type", "bin", "-o"])
+                .arg(scratch.join("never"))
+                .arg(format!("lessons/compile_fail/{file}"));
+            let text = capture_in(command, root)?;
+            // `[exit status 1]` is the point; the compiler's own last lines say it.
+            text.trim_end_matches("[exit status 1]\n").to_string()
+        }
         Run::Python(script, after_url) => {
             let python = python.context("python3")?;
             let server = server(&[])?;
@@ -418,7 +465,11 @@ fn make(
 
 /// Runs `command` in `folder` with stdout and stderr in one pipe; the output, and the
 /// exit status if it is not 0.
-fn capture(mut command: Command, folder: &Path) -> anyhow::Result<String> {
+fn capture(command: Command, folder: &Path) -> anyhow::Result<String> {
+    capture_in(command, folder)
+}
+
+fn capture_in(mut command: Command, folder: &Path) -> anyhow::Result<String> {
     let (mut reader, writer) = std::io::pipe()?;
     let mut child = command
         .current_dir(folder)
@@ -664,6 +715,14 @@ fn lesson10_fastest(line: &str) -> String {
             format!("{before} | (fastest)")
         }
         _ => line.to_string(),
+    }
+}
+
+/// The compiler names files of the standard library by the commit of the toolchain.
+fn rustc_paths(line: &str) -> String {
+    match line.find("/rustc/") {
+        Some(at) => format!("{}/rustc/...", &line[..at]),
+        None => line.to_string(),
     }
 }
 
