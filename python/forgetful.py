@@ -1,6 +1,6 @@
 """Lesson 07's forgetful program in Python: start a process per picture, never join.
 
-python3 forgetful.py URL [daemon]
+python3 forgetful.py URL [COUNT] [FOLDER] [daemon]
 Prints when "all done" comes and when each child saves its picture, on one clock.
 With "daemon", the children are daemon processes: killed when the interpreter exits.
 """
@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from multiprocessing import Process, set_start_method
-from common import arguments, download_image
+from common import arguments, download_image, written_since
 
 START = time.time()
 
@@ -21,8 +21,8 @@ def download_and_say(url, i, folder):
 if __name__ == "__main__":
     set_start_method("spawn")  # the same on every OS, like the workbook's processes
     url, count, folder = arguments("forgetful")
-    daemon = "daemon" in sys.argv[2:]
+    daemon = sys.argv[-1] == "daemon"
     for i in range(count):
         Process(target=download_and_say, args=(url, i, folder), daemon=daemon).start()
-    on_disk = sum(os.path.exists(os.path.join(folder, f"{i}.jpg")) for i in range(count))
+    on_disk = written_since(folder, count, START)
     print(f"{time.time() - START:.3f} s: all done, {on_disk} files on disk", flush=True)

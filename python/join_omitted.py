@@ -6,12 +6,12 @@ children when the interpreter exits.
 import os
 import time
 from multiprocessing import Process
-from common import arguments, download_image
+from common import arguments, download_image, written_since
 
 if __name__ == "__main__":
     url, count, folder = arguments("join_omitted")
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), time.time()
     for i in range(count):
         Process(target=download_image, args=(url, i, folder)).start()
-    on_disk = sum(os.path.exists(os.path.join(folder, f"{i}.jpg")) for i in range(count))
+    on_disk = written_since(folder, count, started_at)
     print(f"took {time.perf_counter() - start:.3f} s (all done, {on_disk} of {count} pictures on disk)")

@@ -13,7 +13,10 @@ const NAME: &str = env!("CARGO_CRATE_NAME");
 
 fn main() -> anyhow::Result<()> {
     process::init(&[DOWNLOAD_IMAGE]);
-    let args = cli::parse(NAME, "Exercise 05: download each picture once, in parallel.");
+    let args = cli::parse(
+        NAME,
+        "Exercise 05: download each picture once, in parallel.",
+    );
     let lesson = Lesson::start(NAME, &args)?;
     let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
 

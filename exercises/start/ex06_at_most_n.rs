@@ -25,7 +25,10 @@ const NAME: &str = env!("CARGO_CRATE_NAME");
 
 fn main() -> anyhow::Result<()> {
     process::init(&[DOWNLOAD_IMAGE]);
-    let args: Args = cli::parse(NAME, "Exercise 06: download in parallel, at most N at a time.");
+    let args: Args = cli::parse(
+        NAME,
+        "Exercise 06: download in parallel, at most N at a time.",
+    );
     let lesson = Lesson::start(NAME, &args.lesson)?;
     let max_at_once = args.max_at_once as usize;
 

@@ -14,7 +14,10 @@ const NAME: &str = env!("CARGO_CRATE_NAME");
 
 fn main() -> anyhow::Result<()> {
     process::init(&[]);
-    let args = cli::parse(NAME, "Exercise 07: start a thread per picture and lose none.");
+    let args = cli::parse(
+        NAME,
+        "Exercise 07: start a thread per picture and lose none.",
+    );
     let lesson = Lesson::start(NAME, &args)?;
     let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
 

@@ -30,7 +30,10 @@ fn main() -> anyhow::Result<()> {
         let results = Arc::clone(&results);
         workers.push(thread::spawn(move || {
             let bytes = downloader.download_image(&url, &path, i).unwrap_or(0);
-            results.lock().unwrap_or_else(|p| p.into_inner()).push((i, bytes));
+            results
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((i, bytes));
         }));
     }
     for worker in workers {

@@ -25,7 +25,9 @@ fn main() -> anyhow::Result<()> {
     for i in 0..lesson.count {
         let downloader = Rc::clone(&downloader);
         let (url, path) = (lesson.url.clone(), lesson.file_path(i));
-        workers.push(thread::spawn(move || downloader.download_image(&url, &path, i)));
+        workers.push(thread::spawn(move || {
+            downloader.download_image(&url, &path, i)
+        }));
     }
     let mut saved = 0;
     for worker in workers {
