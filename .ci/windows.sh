@@ -76,7 +76,7 @@ mkdir -p "$dll_dir"
 x86_64-w64-mingw32-gcc -O2 -s -shared -o "$dll_dir/bcryptprimitives.dll" \
   .ci/windows/bcryptprimitives.c .ci/windows/bcryptprimitives.def -ladvapi32
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "making the Wine prefix (once; about half a minute)"
+  echo "making the Wine prefix (once; 10 to 30 s)"
   wineboot -i >/dev/null 2>&1 || skip "wineboot could not make a Wine prefix in $WINEPREFIX"
   wineserver -w # the prefix is written out when its wineserver exits
 fi
@@ -96,8 +96,24 @@ fail() {
 # --- 3. clippy for Windows (the workbook and the exercises package) -----------------
 
 step "clippy --target $target"
-if ! cargo clippy --workspace --all-targets --quiet --target "$target" -- -D warnings; then
-  fail "cargo clippy --workspace --all-targets --target $target -- -D warnings"
+# As .ci/run: the workbook and its tools, then the exercises' binaries except those
+# shipped so that they do not compile. `check --list` (run under Wine) says which.
+exercise_bins=()
+if list=$(cargo run --quiet --target "$target" --bin check -- --list); then
+  while read -r number _file _chapter state; do
+    exercise_bins+=(--bin "ex$number-solution")
+    if [ "${state%$'\r'}" = compiles ]; then exercise_bins+=(--bin "ex$number"); fi
+  done <<<"$list"
+else
+  fail "check --list under Wine"
+fi
+if ! cargo clippy --workspace --exclude workbook-exercises --all-targets --quiet \
+  --target "$target" -- -D warnings; then
+  fail "cargo clippy --workspace --exclude workbook-exercises --all-targets --target $target -- -D warnings"
+fi
+if [ "${#exercise_bins[@]}" -gt 0 ] &&
+  ! cargo clippy --quiet -p workbook-exercises "${exercise_bins[@]}" --target "$target" -- -D warnings; then
+  fail "cargo clippy -p workbook-exercises ${exercise_bins[*]} --target $target -- -D warnings"
 fi
 
 # --- 4. each lesson end to end, quick, under Wine ---------------------------------
@@ -134,9 +150,13 @@ fi
 
 step "cargo test --target $target, under Wine"
 # WORKBOOK_CI unset: as a learner's `cargo test` (the exercises package is not built).
+# Skipped: tests/compile_fail.rs runs the host's rustc, which no Windows program under
+# Wine can run (not found; a Linux rustc given by path starts, but Wine hands back no
+# process handle for it). It checks compiler messages, nothing about Windows.
 status=0
 env -u WORKBOOK_CI timeout "${WINDOWS_TEST_TIMEOUT:-900}" \
-  cargo test --no-fail-fast --target "$target" || status=$?
+  cargo test --no-fail-fast --target "$target" \
+  -- --skip every_example_fails_with_the_error_the_book_shows || status=$?
 case "$status" in
   0) ;;
   124) fail "cargo test --target $target: still running after ${WINDOWS_TEST_TIMEOUT:-900} s" ;;

@@ -104,7 +104,7 @@ fn start_a_worker_before_the_guard(chain: &Queue) -> anyhow::Result<()> {
         std::process::id()
     );
     let worker = Process::new(&WORK)
-        .arg("--without-guard") // the child gets our arguments, as Python's does
+        .arg("--without-guard") // the flag that brought us here, so the child repeats it
         .env(GENERATION_VAR, (generation + 1).to_string())
         .queue(chain)
         .start()?;

@@ -27,7 +27,11 @@ fn main() -> anyhow::Result<()> {
         None => say!("logical CPUs:          unknown on this system"),
     }
     if let Some((list, n)) = cpus::affinity() {
-        let tip = if Some(n) == cpus::logical() { "; try taskset -c 0" } else { "" };
+        let tip = if Some(n) == cpus::logical() {
+            "; try taskset -c 0"
+        } else {
+            ""
+        };
         say!("CPU affinity:          {n}  (may run on CPUs {list}{tip})");
     }
     if let Some(quota) = cpus::cgroup_quota() {

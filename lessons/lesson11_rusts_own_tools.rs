@@ -81,12 +81,18 @@ fn results_through_join_handles(lesson: &Lesson, downloader: &Downloader) -> any
             thread::spawn(move || downloader.download_image(&url, &path, i));
         handles.push(handle);
     }
-    let mut total = 0;
+    // Join every thread first, then look at the results: returning at the first
+    // error would leave the other threads running on their own.
+    let mut results = Vec::new();
     for handle in handles {
         let result = handle
             .join()
             .map_err(|_| anyhow::anyhow!("a download thread panicked"))?;
-        total += result?; // the first failed download ends this part with its error
+        results.push(result);
+    }
+    let mut total = 0;
+    for result in results {
+        total += result?; // a failed download ends this part with its error
     }
     say!(
         "   JoinHandle<T>: {} pictures, {total} bytes, each result from its own thread",
@@ -270,11 +276,11 @@ fn channel_throughput(messages: usize) -> anyhow::Result<()> {
         threads / processes
     );
     match python_queue_rate(messages) {
-        Some(python) => say!(
+        Ok(python) => say!(
             "   multiprocessing.Queue:    {python:>12.0} messages/s  ({:.0}x fewer than threads)",
             threads / python
         ),
-        None => say!("   multiprocessing.Queue:    skipped (python3 not found)"),
+        Err(why) => say!("   multiprocessing.Queue:    skipped ({why})"),
     }
     Ok(())
 }
@@ -283,17 +289,28 @@ fn rate(messages: usize, took: Duration) -> f64 {
     messages as f64 / took.as_secs_f64().max(1e-9)
 }
 
-/// Runs `python/queue_throughput.py` (standard library only) and reads its rate.
-fn python_queue_rate(messages: usize) -> Option<f64> {
+/// Runs `python/queue_throughput.py` (standard library only) from the workbook's
+/// folder and reads its rate; `Err` says why there is none.
+fn python_queue_rate(messages: usize) -> Result<f64, String> {
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/queue_throughput.py");
     let output = std::process::Command::new("python3")
-        .arg(script)
+        .arg(&script)
         .arg(messages.to_string())
         .output()
-        .ok()?;
+        .map_err(|_| "python3 not found".to_string())?;
     let text = String::from_utf8_lossy(&output.stdout);
-    text.split_whitespace().next()?.parse().ok()
+    match text.split_whitespace().next().map(str::parse::<f64>) {
+        Some(Ok(rate)) if output.status.success() => Ok(rate),
+        _ => Err(format!(
+            "{} gave no rate: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or("no output")
+        )),
+    }
 }
 // ANCHOR_END: throughput
 

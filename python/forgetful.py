@@ -1,7 +1,8 @@
 """Lesson 07's forgetful program in Python: start a process per picture, never join.
 
 python3 forgetful.py URL [COUNT] [FOLDER] [daemon]
-Prints when "all done" comes and when each child saves its picture, on one clock.
+Prints when "all done" comes and when each child saves its picture, on the parent's
+clock.
 With "daemon", the children are daemon processes: killed when the interpreter exits.
 """
 import os
@@ -10,19 +11,21 @@ import time
 from multiprocessing import Process, set_start_method
 from common import arguments, download_image, written_since
 
-START = time.time()
 
 
-def download_and_say(url, i, folder):
+def download_and_say(url, i, folder, start):
+    # `start` comes from the parent: under spawn, a module-level clock would restart
+    # in every child, which runs this file again.
     download_image(url, i, folder)
-    print(f"{time.time() - START:.3f} s: child {os.getpid()} saved {i}.jpg", flush=True)
+    print(f"{time.time() - start:.3f} s: child {os.getpid()} saved {i}.jpg", flush=True)
 
 
 if __name__ == "__main__":
+    start = time.time()
     set_start_method("spawn")  # the same on every OS, like the workbook's processes
     url, count, folder = arguments("forgetful")
     daemon = sys.argv[-1] == "daemon"
     for i in range(count):
-        Process(target=download_and_say, args=(url, i, folder), daemon=daemon).start()
-    on_disk = written_since(folder, count, START)
-    print(f"{time.time() - START:.3f} s: all done, {on_disk} files on disk", flush=True)
+        Process(target=download_and_say, args=(url, i, folder, start), daemon=daemon).start()
+    on_disk = written_since(folder, count, start)
+    print(f"{time.time() - start:.3f} s: all done, {on_disk} files on disk", flush=True)

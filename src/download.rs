@@ -242,16 +242,7 @@ impl Downloader {
         if got == 0 {
             return Err(DownloadError::Empty { url: url.into() });
         }
-        let is_jpeg_type = content_type.starts_with("image/jpeg")
-            || content_type.starts_with("image/jpg")
-            || content_type == "no Content-Type";
-        if !is_jpeg_type || tail != jpeg::END || jpeg::frame_size(&head).is_none() {
-            return Err(DownloadError::NotAJpeg {
-                url: url.into(),
-                content_type,
-                bytes: crate::units::thousands(got),
-            });
-        }
+        check_is_a_jpeg(url, &content_type, got, &head, tail)?;
         temp.persist(path).map_err(write_error)?;
         Ok(got)
     }
@@ -280,6 +271,182 @@ impl Downloader {
             }
         }
     }
+}
+
+/// Refuses what is not a whole JPEG: another Content-Type, or bytes that do not start
+/// with the JPEG's markers and frame header and end with its end marker.
+fn check_is_a_jpeg(
+    url: &str,
+    content_type: &str,
+    got: u64,
+    head: &[u8],
+    tail: [u8; 2],
+) -> Result<(), DownloadError> {
+    let is_jpeg_type = content_type.starts_with("image/jpeg")
+        || content_type.starts_with("image/jpg")
+        || content_type == "no Content-Type";
+    if !is_jpeg_type || tail != jpeg::END || jpeg::frame_size(head).is_none() {
+        return Err(DownloadError::NotAJpeg {
+            url: url.into(),
+            content_type: content_type.into(),
+            bytes: crate::units::thousands(got),
+        });
+    }
+    Ok(())
+}
+
+/// Downloads pictures with async I/O (lesson 12): one task per download on a tokio
+/// runtime instead of one thread, with the same checks as [`Downloader`] and the same
+/// all-or-nothing write. Cloning it shares the HTTP client and its connections.
+#[derive(Clone)]
+pub struct AsyncDownloader {
+    client: reqwest::Client,
+    limits: Limits,
+    timeline: Timeline,
+}
+
+impl AsyncDownloader {
+    pub fn new(limits: Limits, timeline: &Timeline) -> Result<AsyncDownloader, DownloadError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
+            .timeout(limits.timeout)
+            .build()
+            .map_err(|error| DownloadError::Http {
+                url: String::new(),
+                reason: format!("cannot build an HTTP client: {}", reason(&error)),
+            })?;
+        Ok(AsyncDownloader {
+            client,
+            limits,
+            timeline: timeline.clone(),
+        })
+    }
+
+    /// [`Downloader::download_image`], as a future: it waits without a thread.
+    pub async fn download_image(
+        &self,
+        url: &str,
+        path: &Path,
+        file: usize,
+    ) -> Result<u64, DownloadError> {
+        self.timeline.record(
+            file,
+            EventKind::Started {
+                url: without_password(url),
+            },
+        );
+        let result = self.fetch_to_file(url, path).await;
+        let end = match &result {
+            Ok(bytes) => EventKind::Saved {
+                path: path.into(),
+                bytes: *bytes,
+            },
+            Err(error) => EventKind::Failed {
+                reason: error.to_string(),
+            },
+        };
+        self.timeline.record(file, end);
+        result
+    }
+
+    async fn fetch_to_file(&self, url: &str, path: &Path) -> Result<u64, DownloadError> {
+        let request = self.client.get(url);
+        let url = &without_password(url);
+        let classify = |error: reqwest::Error| {
+            if error.is_timeout() {
+                DownloadError::Timeout {
+                    url: url.clone(),
+                    seconds: self.limits.timeout.as_secs_f64(),
+                }
+            } else if error.is_connect() {
+                DownloadError::Connect {
+                    url: url.clone(),
+                    reason: reason(&error),
+                }
+            } else {
+                DownloadError::Http {
+                    url: url.clone(),
+                    reason: reason(&error),
+                }
+            }
+        };
+        let mut response = request.send().await.map_err(classify)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(DownloadError::Status {
+                url: url.clone(),
+                status: status.to_string(),
+            });
+        }
+        let expected = response.content_length();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("no Content-Type")
+            .to_string();
+        // Small pictures: the body is kept in memory (bounded by the limit) and written
+        // in one go when it is whole.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| match expected {
+            Some(expected) if !error.is_timeout() => DownloadError::Cut {
+                url: url.clone(),
+                got: 0,
+                expected,
+                reason: reason(&error),
+            },
+            _ => classify(error),
+        })? {
+            body.extend_from_slice(&chunk);
+            if body.len() as u64 > self.limits.max_bytes {
+                return Err(DownloadError::TooLarge {
+                    url: url.clone(),
+                    limit_mb: self.limits.max_bytes / 1_000_000,
+                });
+            }
+        }
+        let got = body.len() as u64;
+        if let Some(expected) = expected
+            && got != expected
+        {
+            return Err(DownloadError::Truncated {
+                url: url.clone(),
+                got,
+                expected,
+            });
+        }
+        if got == 0 {
+            return Err(DownloadError::Empty { url: url.clone() });
+        }
+        let tail = match body.as_slice() {
+            [.., a, b] => [*a, *b],
+            _ => [0, 0],
+        };
+        let head = &body[..body.len().min(HEAD_BYTES)];
+        check_is_a_jpeg(url, &content_type, got, head, tail)?;
+        // Writing a file blocks: do it on tokio's threads for blocking work, not on
+        // the threads that drive every download.
+        let path = path.to_path_buf();
+        let written = tokio::task::spawn_blocking(move || save_whole(&path, &body))
+            .await
+            .map_err(|error| DownloadError::Http {
+                url: url.clone(),
+                reason: format!("the writing task failed: {error}"),
+            })?;
+        written.map(|()| got)
+    }
+}
+
+/// Writes `bytes` to `path` all or nothing: a temporary file beside it, renamed.
+fn save_whole(path: &Path, bytes: &[u8]) -> Result<(), DownloadError> {
+    let write_error = |error: std::io::Error| DownloadError::Write {
+        path: path.into(),
+        reason: error.to_string(),
+    };
+    let mut temp = TempFile::create_beside(path).map_err(write_error)?;
+    temp.write_all(bytes).map_err(write_error)?;
+    temp.persist(path).map_err(write_error)
 }
 
 /// How much of the start of a download is kept to find the JPEG's frame header.
@@ -325,10 +492,31 @@ impl TempFile {
         if let Some(file) = self.file.take() {
             file.sync_all()?;
         }
-        std::fs::rename(&self.path, target)?;
+        rename_replacing(&self.path, target)?;
         self.persisted = true;
         interrupt::forget_temp_file(&self.path);
         Ok(())
+    }
+}
+
+/// `std::fs::rename`, tried again for up to half a second where Windows refuses to
+/// replace a file that another process has open or is replacing at this very moment
+/// ("Access denied", os error 5): two runs writing into one folder (Wine always; Windows
+/// where the file system has no POSIX rename semantics). Unix never needs it.
+fn rename_replacing(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match std::fs::rename(from, to) {
+            Err(error)
+                if cfg!(windows)
+                    && error.kind() == std::io::ErrorKind::PermissionDenied
+                    && tries < 50 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            result => return result,
+        }
     }
 }
 

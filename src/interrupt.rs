@@ -16,7 +16,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 /// What would be left behind if the process stopped now.
 struct Registry {
@@ -145,6 +144,11 @@ fn stop_everything() {
     }
     for folder in &registry.work_folders {
         removed += crate::temp::remove_orphaned(folder);
+        // Where the OS cannot tell whether a pid is alive (Windows), the children
+        // killed just now are known to be gone: their temporary files go too.
+        if !cfg!(unix) {
+            removed += crate::temp::remove_owned_by(folder, &children);
+        }
     }
     // Only the first process speaks: the others were stopped by it. And stderr may be
     // a closed pipe: nothing here may panic, or the stop would be lost.
@@ -168,6 +172,7 @@ pub fn stop_tree(pid: u32) {
     use nix::sys::signal::{Signal, kill, killpg};
     use nix::sys::wait::{WaitPidFlag, waitpid};
     use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
     let Ok(raw) = i32::try_from(pid) else { return };
     let group = Pid::from_raw(raw);
     // Is anyone left in the group? Reap our own child first: a zombie still counts.
@@ -194,12 +199,20 @@ pub fn stop_tree(pid: u32) {
     }
 }
 
-/// Kills the process `pid` and its children (`taskkill /T`), and waits for it.
+/// Kills the process `pid` and its children (`taskkill /T`). Where taskkill has no
+/// `/T` (Wine 8), it refuses the whole command line: then at least the process itself.
 #[cfg(not(unix))]
 pub fn stop_tree(pid: u32) {
-    let _ = std::process::Command::new("taskkill")
-        .args(["/F", "/T", "/PID", &pid.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+    let taskkill = |args: &[&str]| {
+        std::process::Command::new("taskkill")
+            .args(args)
+            .arg(pid.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !taskkill(&["/F", "/T", "/PID"]) {
+        taskkill(&["/F", "/PID"]);
+    }
 }

@@ -88,7 +88,12 @@ impl Lesson {
                 Some(server) => server.describe(),
                 None => "from --url".to_string(),
             };
-            crate::say!("{name}: {} pictures into {}", args.count(), out.display());
+            let pictures = if args.count() == 1 {
+                "picture"
+            } else {
+                "pictures"
+            };
+            crate::say!("{name}: {} {pictures} into {}", args.count(), out.display());
             crate::say!(
                 "  from {} ({source})",
                 crate::download::without_password(&url)
@@ -146,6 +151,15 @@ impl Lesson {
         saved.sort();
         saved.dedup();
         saved.len()
+    }
+
+    /// The local server's URL for a picture of another size (lesson 12 downloads small
+    /// ones); with `--url`, that URL, whatever the size.
+    pub fn url_for_size(&self, width: u32, height: u32) -> String {
+        match &self.server {
+            Some(server) => server.picture_url(width, height),
+            None => self.url.clone(),
+        }
     }
 
     /// How many requests the local server has received; `None` with `--url`.

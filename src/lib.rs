@@ -12,7 +12,8 @@
 //! - `jpeg`, `download`: fetch one picture, check it, save it whole or not at all
 //! - `server`, `cli`: the local picture server and the lessons' shared arguments
 //! - `lesson`, `report`, `compare`: a lesson's set-up, its summary, its speedup
-//! - `cpus`, `pool`, `units`: counting CPUs, the smallest thread pool, numbers to read
+//! - `cpus`, `pool`, `units`, `usage`: counting CPUs, the smallest thread pool,
+//!   numbers to read, what a run costs (CPU time, a process tree's memory, open files)
 #![forbid(unsafe_code)]
 // Nothing a user or the network controls may end in a panic: no unwrap or expect
 // outside the tests.
@@ -47,6 +48,7 @@ pub mod server;
 pub mod temp;
 pub mod timeline;
 pub mod units;
+pub mod usage;
 pub mod wire;
 
 pub use download::{Downloader, Limits};

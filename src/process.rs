@@ -286,7 +286,6 @@ impl Running {
             interrupt::wait_for_the_end();
         }
         let ended_at = self.clock.elapsed();
-        interrupt::forget_child(self.pid);
         let status = waited.map_err(|source| ProcessError::Wait {
             name: self.name.clone(),
             pid: self.pid,
@@ -295,6 +294,10 @@ impl Running {
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }
+        // Only now: children the child left running (lesson 07's orphans) hold its
+        // output open until they end, and they are still in its process group, which
+        // a stop must be able to reach until then.
+        interrupt::forget_child(self.pid);
         Ok(Exit {
             name: self.name,
             pid: self.pid,

@@ -7,7 +7,7 @@
 //! can prove how many downloads it really made.
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -126,14 +126,6 @@ impl PictureServer {
         if !addr.ip().is_loopback() {
             return Err(ServerError::NotLoopback(addr));
         }
-        // Bind here, on the caller's thread, so that a busy port is reported at once
-        // and the real port is known before the first request.
-        let listener =
-            TcpListener::bind(addr).map_err(|source| ServerError::Bind { addr, source })?;
-        let bind_error = |source| ServerError::Bind { addr, source };
-        let addr = listener.local_addr().map_err(bind_error)?;
-        listener.set_nonblocking(true).map_err(bind_error)?;
-
         let state = Arc::new(ServerState {
             config,
             requests: AtomicUsize::new(0),
@@ -148,15 +140,29 @@ impl PictureServer {
             .enable_all()
             .build()
             .map_err(ServerError::Runtime)?;
+        // Bind here, on the caller's thread, so that a busy port is reported at once
+        // and the real port is known before the first request. A long queue of
+        // connections not yet accepted (std's is 128), so that a thousand clients
+        // connecting at once (lesson 12) are not made to retry.
+        let bind_error = |source| ServerError::Bind { addr, source };
+        let listener = {
+            let _in_the_runtime = runtime.enter();
+            let socket = if addr.is_ipv4() {
+                tokio::net::TcpSocket::new_v4()
+            } else {
+                tokio::net::TcpSocket::new_v6()
+            }
+            .map_err(bind_error)?;
+            socket.bind(addr).map_err(bind_error)?;
+            socket.listen(4096).map_err(bind_error)?
+        };
+        let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let app = Router::new().fallback(answer).with_state(state.clone());
         let thread = thread::Builder::new()
             .name("picture-server".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
                     let shutdown = async {
                         let _ = stopped.await;
                     };

@@ -64,6 +64,33 @@ pub fn remove_orphaned(folder: &Path) -> usize {
         .count()
 }
 
+/// Removes the temporary entries in `folder` owned by one of `pids` (processes that
+/// were just killed); returns how many. A killed process may hold its file open for a
+/// moment longer: each removal is tried for up to a second.
+pub fn remove_owned_by(folder: &Path, pids: &[u32]) -> usize {
+    leftovers(folder)
+        .into_iter()
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            owner(&name).is_some_and(|pid| pids.contains(&pid))
+        })
+        .filter(|path| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+            loop {
+                let gone = if path.is_dir() {
+                    std::fs::remove_dir_all(path).is_ok()
+                } else {
+                    std::fs::remove_file(path).is_ok()
+                };
+                if gone || std::time::Instant::now() > deadline {
+                    return gone;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+        .count()
+}
+
 /// Is a process with this pid still there? `None` where we cannot tell.
 pub fn is_alive(pid: u32) -> Option<bool> {
     #[cfg(unix)]

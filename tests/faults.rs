@@ -1,6 +1,7 @@
 //! Faults and bad input, driven from outside against the built binaries: nothing lost,
 //! every failure explained, no hang, no partial file, no orphan.
 
+#[cfg(target_os = "linux")]
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -178,6 +179,7 @@ fn a_trickling_server_times_out_mid_body_and_leaves_nothing() {
 
 /// Starts lesson06 (processes) against a slow server and returns it with its output,
 /// once every child has reported its start: (the lesson, the pids of its children).
+#[cfg(unix)]
 fn lesson06_under_way(
     out: &std::path::Path,
 ) -> (

@@ -5,13 +5,16 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
-use common::{assert_complete_pictures, files_in, stderr, stdout, wait_at_most};
+#[cfg(target_os = "linux")]
+use common::files_in;
+use common::{assert_complete_pictures, stderr, stdout, wait_at_most};
 
 const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
 const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
+#[cfg(target_os = "linux")]
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
 const PICSUM: &str = env!("CARGO_BIN_EXE_picsum-local");
 
@@ -36,6 +39,7 @@ fn closed_port_url() -> String {
 }
 
 /// The workbook's temporary files and folders left in `folder`.
+#[cfg(unix)]
 fn temporaries(folder: &Path) -> Vec<String> {
     std::fs::read_dir(folder)
         .map(|entries| {
@@ -134,13 +138,34 @@ fn two_lessons_sharing_one_folder_both_complete() {
     }
 }
 
-#[test]
-fn a_comparison_run_that_fails_does_not_fail_the_lesson() {
-    // Requests 6 to 10 are the comparison's: they fail, the lesson's five do not.
-    let mut server = Command::new(PICSUM)
-        .args(["--port", "0", "--quiet", "--latency-ms", "20"])
-        .args(["--fault", "6:500", "--fault", "7:500"])
+/// A process that is killed when the test ends, however it ends: a server left
+/// running would hold the test's output open.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The standalone picture server in a process of its own (so that it outlives the
+/// lesson under test), and its picture's URL.
+fn outside_server(latency_ms: u64, faults: &[&str]) -> (KillOnDrop, String) {
+    let mut command = Command::new(PICSUM);
+    command.args([
+        "--port",
+        "0",
+        "--quiet",
+        "--latency-ms",
+        &latency_ms.to_string(),
+    ]);
+    for fault in faults {
+        command.args(["--fault", fault]);
+    }
+    let mut server = command
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("picsum-local starts");
     let mut first = String::new();
@@ -151,13 +176,19 @@ fn a_comparison_run_that_fails_does_not_fail_the_lesson() {
         "{}/200/3000",
         first.trim().trim_start_matches("listening on ")
     );
+    (KillOnDrop(server), url)
+}
+
+#[test]
+fn a_comparison_run_that_fails_does_not_fail_the_lesson() {
+    // Requests 6 to 10 are the comparison's: they fail, the lesson's five do not.
+    let (server, url) = outside_server(20, &["6:500", "7:500"]);
     let out = tempfile::tempdir().expect("tempdir");
     let output = output_within(
         lesson(LESSON06, out.path(), &["--url", &url]),
         Duration::from_secs(60),
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
     assert!(
@@ -263,6 +294,7 @@ fn is_running(pid: u32) -> bool {
 }
 
 /// The pids in a lesson's event lines.
+#[cfg(target_os = "linux")]
 fn pids_in(lines: &[String]) -> Vec<u32> {
     common::events(&lines.join("\n"))
         .into_iter()
@@ -320,12 +352,15 @@ fn ctrl_c_at_any_moment_ends_with_130_and_leaves_nothing() {
 #[test]
 fn ctrl_c_stops_the_forgetful_programs_children_too() {
     let out = tempfile::tempdir().expect("tempdir");
+    // A server that outlives the lesson: orphans that were not stopped would finish.
+    let (server, url) = outside_server(1500, &[]);
     let (mut child, lines) = spawn_reading(
         LESSON07,
         out.path(),
-        &["--latency-ms", "1500", "--other-work-ms", "50"],
+        &["--url", &url, "--other-work-ms", "50"],
     );
     // Wait until the forgetful program has gone and its orphans are downloading.
+    use std::time::Instant;
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut seen = Vec::new();
     while !seen.iter().any(|line: &String| line.contains("all done")) {
@@ -343,6 +378,7 @@ fn ctrl_c_stops_the_forgetful_programs_children_too() {
     assert_eq!(orphans.len(), 5, "{seen:?}");
     // Long enough for any download that went on to land.
     std::thread::sleep(Duration::from_millis(1800));
+    drop(server);
     let running: Vec<u32> = orphans.into_iter().filter(|&pid| is_running(pid)).collect();
     assert!(running.is_empty(), "orphans still running: {running:?}");
     assert!(

@@ -3,7 +3,7 @@
 //! A child is this very program run again, so this test has its own `main` (no libtest
 //! harness) whose first line is the guard, exactly like a lesson.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use workbook::event::EventKind;
 use workbook::process::{self, Process, ProcessError, Task};
@@ -152,6 +152,7 @@ fn an_unknown_task_exits_2() {
 
 #[cfg(unix)]
 fn a_killed_child_is_reported_with_its_signal() {
+    use std::time::Instant;
     let timeline = quiet_timeline();
     let child = Process::new(&SLEEP)
         .name("victim")

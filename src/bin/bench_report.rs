@@ -352,9 +352,10 @@ fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
             .filter(|case| case.group.split(' ').next() == Some(lesson))
             .map(|case| case.group.as_str())
             .collect();
-        // `lesson01`, or `lesson06 (20 ms)`: one group, never a mix of latencies. With
-        // results at several latencies (a quick run at 5 ms after a full one at 20 ms),
-        // the latest is written, and we say so.
+        // `lesson01`, or `lesson06 (20 ms)`: never a mix of latencies. With results
+        // at several latencies (a quick run at 5 ms after a full one at 20 ms), the
+        // latest of each group is written, and we say so. A lesson may have several
+        // groups (`lesson11 channels`, `lesson11 counter`): all of them.
         let latest_of = |group: &str| {
             cases
                 .iter()
@@ -362,25 +363,38 @@ fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
                 .filter_map(|case| case.measured)
                 .max()
         };
+        let without_latency = |group: &str| -> String {
+            match group.rsplit_once(" (") {
+                Some((base, rest)) if rest.ends_with(" ms)") => base.to_string(),
+                _ => group.to_string(),
+            }
+        };
         let mut distinct = groups.clone();
         distinct.sort();
         distinct.dedup();
-        let Some(wanted) = distinct
-            .iter()
-            .copied()
-            .max_by_key(|group| latest_of(group))
-        else {
-            continue;
-        };
-        if distinct.len() > 1 {
-            eprintln!(
-                "bench-report: {lesson} has results for {}; the book gets the latest, {wanted}",
-                distinct.join(", ")
-            );
+        let mut bases: Vec<String> = distinct.iter().map(|g| without_latency(g)).collect();
+        bases.dedup();
+        let mut wanted: Vec<&str> = Vec::new();
+        for base in &bases {
+            let same: Vec<&str> = distinct
+                .iter()
+                .copied()
+                .filter(|group| without_latency(group) == *base)
+                .collect();
+            let Some(latest) = same.iter().copied().max_by_key(|group| latest_of(group)) else {
+                continue;
+            };
+            if same.len() > 1 {
+                eprintln!(
+                    "bench-report: {base} has results for {}; the book gets the latest, {latest}",
+                    same.join(", ")
+                );
+            }
+            wanted.push(latest);
         }
         let mine: Vec<Case> = cases
             .iter()
-            .filter(|case| case.group == wanted)
+            .filter(|case| wanted.contains(&case.group.as_str()))
             .cloned()
             .collect();
         let latest = mine.iter().filter_map(|case| case.measured).max();

@@ -352,9 +352,15 @@ const EXERCISES: [Exercise; 6] = [
 ];
 
 impl Run {
-    /// The source of the program that ran (the exercise or its solution).
+    /// The code of the program that ran (the exercise or its solution), without its
+    /// comment lines: a word in a comment is not a use of it.
     fn source(&self) -> String {
-        std::fs::read_to_string(&self.source).unwrap_or_default()
+        std::fs::read_to_string(&self.source)
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn stdout(&self) -> String {
@@ -546,7 +552,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             return false;
         }
         println!(
-            "  {} {binary} is not built: run `cargo build -p workbook-exercises --bins`\n",
+            "  {} {binary} is not built: run `cargo build -p workbook-exercises --bin {binary}`\n",
             "✗".red()
         );
         return false;

@@ -65,6 +65,8 @@ enum Run {
     /// A program from `python/` with these arguments after the URL of a local server
     /// (`None`: no URL).
     Python(&'static str, Option<&'static [&'static str]>),
+    /// A program from `python/` with just these arguments.
+    PythonPlain(&'static str, &'static [&'static str]),
 }
 
 struct Transcript {
@@ -133,7 +135,9 @@ fn transcripts() -> Vec<Transcript> {
         ),
         t(
             "lesson04/faults.txt",
-            "cargo run --bin lesson04 -- --url http://127.0.0.1:8000/200/3000 --count 6",
+            "cargo run --bin lesson04 -- --url http://127.0.0.1:8000/200/3000 --count 6\n\
+             #   (against `cargo run --bin picsum-local -- --port 8000 --fault 2:404 \
+             --fault 3:503 --fault 4:reset --fault 5:truncate`)",
             LessonWithFaults(
                 "lesson04",
                 &["--count", "6"],
@@ -200,6 +204,11 @@ fn transcripts() -> Vec<Transcript> {
             "lesson08/all.txt",
             "cargo run --bin lesson08",
             Lesson("lesson08", &[]),
+        ),
+        t(
+            "lesson01/python-fork.txt",
+            "python3 python/memory.py fork",
+            PythonPlain("memory.py", &["fork"]),
         ),
         Transcript {
             mask: python_traceback,
@@ -317,7 +326,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         })
         .collect();
     for transcript in &chosen {
-        if matches!(transcript.run, Run::Python(..)) && python.is_none() {
+        if matches!(transcript.run, Run::Python(..) | Run::PythonPlain(..)) && python.is_none() {
             continue;
         }
         if let Run::Wrapped([wrapper, ..], _, _) = transcript.run
@@ -427,7 +436,7 @@ fn make(
             command
                 .args(["--url", &server.picture_url(200, 3000)])
                 .args(*args);
-            capture(command, &scratch)?
+            as_port_8000(capture(command, &scratch)?, &server)
         }
         Run::Wrapped(wrapper, bin, args) => {
             let mut command = Command::new(wrapper[0]);
@@ -435,6 +444,12 @@ fn make(
             capture(command, &scratch)?
         }
         Run::KillSecondChild => kill_second_child(&exe("lesson06"), &scratch)?,
+        Run::PythonPlain(script, args) => {
+            let python = python.context("python3")?;
+            let mut command = Command::new(python);
+            command.arg(root.join("python").join(script)).args(*args);
+            capture(command, &scratch)?
+        }
         Run::CompileFail(file) => {
             // Run from the workbook's folder, so that the compiler names the file as
             // the book does; the output binary (there is none) would go to the scratch.
@@ -456,11 +471,17 @@ fn make(
             if let Some(after) = after_url {
                 command.arg(server.picture_url(200, 3000)).args(*after);
             }
-            capture(command, &scratch)?
+            as_port_8000(capture(command, &scratch)?, &server)
         }
     };
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(format!("$ {}\n{output}", transcript.shown))
+}
+
+/// The server's real address as the `$` line shows it, `127.0.0.1:8000`: the port the
+/// book's commands use (`cargo run --bin picsum-local -- --port 8000`).
+fn as_port_8000(text: String, server: &PictureServer) -> String {
+    text.replace(&server.addr().to_string(), "127.0.0.1:8000")
 }
 
 /// Runs `command` in `folder` with stdout and stderr in one pipe; the output, and the
@@ -610,7 +631,7 @@ fn normalise(text: &str, extra: fn(&str) -> String) -> Vec<String> {
     let mut lines: Vec<String> = text.lines().map(|line| mask(&extra(line))).collect();
     let kind = |line: &str| -> Option<&'static str> {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("#.#s  pid") {
+        if trimmed.starts_with("#s pid ") {
             Some("event")
         } else if line.contains(" |") && line.ends_with('|') && line.starts_with("file ") {
             Some("bar")
@@ -636,7 +657,7 @@ fn normalise(text: &str, extra: fn(&str) -> String) -> Vec<String> {
 }
 
 /// Masks what varies between two runs of the same program: numbers with a decimal
-/// point (times, ratios) become `#.#`, whole numbers of three digits or more (pids,
+/// point (times, ratios) become `#`, whole numbers of three digits or more (pids,
 /// ports, byte counts) `#`, the inside of a timeline bar `|…|`, and an axis line of
 /// tick labels `(axis)`. Small whole numbers (counts of files, requests, workers)
 /// stay: they are the lesson's point.
@@ -662,9 +683,7 @@ fn mask(line: &str) -> String {
             let number: String = chars[start..i].iter().collect();
             let trailing_dot = number.ends_with('.');
             let number = number.trim_end_matches('.');
-            if number.contains('.') {
-                out.push_str("#.#");
-            } else if number.replace(',', "").len() >= 3 {
+            if number.contains('.') || number.replace(',', "").len() >= 3 {
                 out.push('#');
             } else {
                 out.push_str(number);
@@ -678,10 +697,54 @@ fn mask(line: &str) -> String {
         }
     }
     // Widths of columns padded around a number vary with the number: squeeze spaces.
-    out.split(' ')
-        .filter(|word| !word.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    // Which worker got which file, and a ratio's value, vary too.
+    let words: Vec<&str> = out.split(' ').filter(|word| !word.is_empty()).collect();
+    let mut masked: Vec<String> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        masked.push(mask_word(
+            word,
+            i.checked_sub(1).map(|before| words[before]),
+        ));
+    }
+    masked.join(" ")
+}
+
+/// One word of a line, knowing the word before it.
+fn mask_word(word: &str, before: Option<&str>) -> String {
+    let digits_after = |prefix: &str| {
+        word.strip_prefix(prefix)
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
+    };
+    for prefix in ["Process-", "Thread-", "thread-", "rayon-"] {
+        if let Some(rest) = digits_after(prefix) {
+            return format!("{prefix}N{rest}");
+        }
+    }
+    // `1.7 µs` in one run is `950 ns` in the next.
+    if before == Some("#") {
+        let unit = word.trim_end_matches([',', ')', ';', '.']);
+        if matches!(unit, "ns" | "µs" | "ms" | "s") {
+            return format!("(time){}", &word[unit.len()..]);
+        }
+    }
+    if matches!(before, Some("file" | "picture"))
+        && let Some(rest) = digits_after("")
+    {
+        return format!("N{rest}");
+    }
+    if let Some(ratio) = word.trim_start_matches('(').strip_suffix('x')
+        && !ratio.is_empty()
+        && ratio
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '#' || c == '.')
+    {
+        return "#x".into();
+    }
+    if let Some((folder, _)) = word.strip_suffix(".jpg").and_then(|w| w.rsplit_once('/')) {
+        return format!("{folder}/N.jpg");
+    }
+    word.to_string()
 }
 
 /// A timeline's axis: only tick labels (`0s`, `0.5s`, `1.0s`) and spaces.
@@ -771,20 +834,20 @@ mod tests {
             mask(
                 "  0.315s  pid 30134   MainProcess  file 2  saved downloads/lesson04/2.jpg (217113 bytes)"
             ),
-            "#.#s pid # MainProcess file 2 saved downloads/lesson04/2.jpg (# bytes)"
+            "#s pid # MainProcess file N saved downloads/lesson04/N.jpg (# bytes)"
         );
         assert_eq!(
             mask("total 0.83 s, 2 of 6 files, 6 downloads, 4 failed, 12 requests"),
-            "total #.# s, 2 of 6 files, 6 downloads, 4 failed, 12 requests"
+            "total # (time), 2 of 6 files, 6 downloads, 4 failed, 12 requests"
         );
         assert_eq!(
             mask("file 0 pid 5419 Thread-1 | ######   |"),
-            "file 0 pid # Thread-1 |…|"
+            "file N pid # Thread-N |…|"
         );
         assert_eq!(mask("                 0s     0.05s   0.10s"), "(axis)");
         assert_eq!(
             mask("lesson06: 5 pictures from http://127.0.0.1:32917/200/3000"),
-            "lesson06: 5 pictures from http://#.#.#.#:#/#/#"
+            "lesson06: 5 pictures from http://#:#/#/#"
         );
     }
 
