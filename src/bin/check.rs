@@ -31,7 +31,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 #[derive(Parser)]
 #[command(name = "check")]
 struct Args {
-    /// Which exercise: 05, 06, 07, 09, 11 or 11b.
+    /// Which exercise: 05, 06, 07, 09, 11, 11b or 12.
     exercise: Option<String>,
 
     /// Check every exercise.
@@ -155,7 +155,7 @@ fn check(ok: bool, what: impl Into<String>, hint: &'static str) -> Check {
     }
 }
 
-const EXERCISES: [Exercise; 6] = [
+const EXERCISES: [Exercise; 7] = [
     Exercise {
         number: "05",
         title: "download each picture once, all at the same time",
@@ -348,6 +348,43 @@ const EXERCISES: [Exercise; 6] = [
             "`Rc` counts its owners without atomic operations, so it is not `Send`: it may \
              not go to another thread. `std::sync::Arc` is the same idea, made thread-safe.",
         ),
+    },
+    Exercise {
+        number: "12",
+        title: "two hundred pictures, at most twenty in flight",
+        file: "ex12_at_most_20.rs",
+        chapter: "lesson12_a_thousand_downloads",
+        args: &["--latency-ms", "100"],
+        checks: |run| {
+            let text = run.stdout();
+            let at_once = most_at_once(&read_printed_events(&text));
+            let whole = (0..200)
+                .filter(|i| {
+                    std::fs::read(run.out.join(format!("{i}.jpg")))
+                        .is_ok_and(|bytes| workbook::jpeg::size(&bytes).is_some())
+                })
+                .count();
+            vec![
+                run.exited_ok(),
+                check(
+                    whole == 200,
+                    format!("{whole} of 200 pictures are on disk, whole"),
+                    "every picture must be downloaded once: no number skipped, none twice.",
+                ),
+                check(
+                    at_once <= 20,
+                    format!("{at_once} downloads were in flight at once (at most 20 may)"),
+                    "one thread per picture puts all 200 in flight. Start AT_MOST workers that \
+                     each take the next picture number until none is left.",
+                ),
+                check(
+                    at_once >= 10,
+                    format!("{at_once} downloads overlap (about 20 should)"),
+                    "the downloads run nearly one at a time: start all the workers first.",
+                ),
+            ]
+        },
+        broken_on_purpose: None,
     },
 ];
 

@@ -274,6 +274,19 @@ fn transcripts() -> Vec<Transcript> {
                 CompileFail("refcell_shared.rs"),
             )
         },
+        Transcript {
+            mask: lesson12_profiles,
+            ..t(
+                "lesson12/all.txt",
+                "cargo run --bin lesson12",
+                Lesson("lesson12", &[]),
+            )
+        },
+        t(
+            "lesson12/python.txt",
+            "python3 python/thousand.py http://127.0.0.1:8000/200/3000 200",
+            Python("thousand.py", Some(&["200"])),
+        ),
         t(
             "appendix_e/side-by-side.txt",
             "cargo run --bin side-by-side",
@@ -769,6 +782,16 @@ fn words_after(line: &str, word: &str, count: usize) -> String {
         }
     }
     words.join(" ")
+}
+
+/// Lesson 12's in-flight profiles (`|.:-=+*#%@|`) and the rounding of its
+/// memory per unit vary from run to run.
+fn lesson12_profiles(line: &str) -> String {
+    let line = match (line.find('|'), line.rfind('|')) {
+        (Some(a), Some(b)) if b > a => format!("{}|…|{}", &line[..a], &line[b + 1..]),
+        _ => line.to_string(),
+    };
+    line.replace(" KB ", " (size) ").replace(" MB ", " (size) ")
 }
 
 /// Lesson 10's "fastest" column: threads and rayon trade places from run to run.

@@ -1,0 +1,64 @@
+"""Lesson 12 in Python: N downloads with a thread pool, a process pool, and asyncio.
+
+python3 thousand.py URL [COUNT] [FOLDER]     (standard library only)
+Prints one line per way: how long COUNT downloads took and how many arrived.
+"""
+import asyncio
+import os
+import sys
+import time
+import urllib.parse
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from common import arguments, download_image
+
+
+def fetch(job):
+    url, i, folder = job
+    try:
+        download_image(url, i, folder)
+        return True
+    except OSError:
+        return False
+
+
+async def fetch_async(url, i, folder, limit):
+    """An HTTP/1.1 GET over asyncio streams: a few lines, no threads."""
+    async with limit:
+        try:
+            return await get_and_save(url, i, folder)
+        except OSError:
+            return False
+
+
+async def get_and_save(url, i, folder):
+    if True:
+        parts = urllib.parse.urlsplit(url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+        writer.write(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            return False
+        with open(os.path.join(folder, f"{i}.jpg"), "wb") as f:
+            f.write(body)
+        return True
+
+
+async def all_async(url, count, folder):
+    limit = asyncio.Semaphore(count)
+    return await asyncio.gather(*(fetch_async(url, i, folder, limit) for i in range(count)))
+
+
+if __name__ == "__main__":
+    url, count, folder = arguments("thousand")
+    jobs = [(url, i, folder) for i in range(count)]
+    for name, run in [
+        ("ThreadPoolExecutor(%d)" % count, lambda: list(ThreadPoolExecutor(count).map(fetch, jobs))),
+        ("ProcessPoolExecutor(64)", lambda: list(ProcessPoolExecutor(64).map(fetch, jobs, chunksize=1))),
+        ("asyncio streams", lambda: asyncio.run(all_async(url, count, folder))),
+    ]:
+        start = time.perf_counter()
+        arrived = sum(run())
+        print(f"{name:<24} {time.perf_counter() - start:7.3f} s, {arrived} of {count} arrived", flush=True)
