@@ -48,16 +48,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_size_of_a_drawn_picture() {
-        let jpeg = crate::server::draw_jpeg(40, 30);
-        assert_eq!(size(&jpeg), Some((40, 30)));
-    }
-
-    #[test]
-    fn a_cut_off_picture_has_no_size() {
-        let jpeg = crate::server::draw_jpeg(40, 30);
-        assert_eq!(size(&jpeg[..jpeg.len() - 10]), None);
+    fn what_is_not_a_jpeg_has_no_size() {
         assert_eq!(size(b"<html>404</html>"), None);
         assert_eq!(size(&[]), None);
+        assert_eq!(frame_size(&[0xFF, 0xD8, 0x00]), None);
     }
 }

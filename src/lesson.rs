@@ -171,7 +171,7 @@ impl Lesson {
     /// child processes the lesson joined: a child that failed without saying why (a
     /// crash, a kill) is named there.
     pub fn report(&self, exits: &[Exit]) -> Summary {
-        crate::report::report(self, exits)
+        crate::report::report(&self.timeline, self.count, self.requests(), exits)
     }
 
     /// [`Lesson::report`], then `Ok` if every picture arrived, else an error that

@@ -3,17 +3,18 @@
 //!
 //! The modules, by concept; each imports only those above it in this list:
 //!
+//! - `cpus`, `pool`, `units`, `usage`: counting CPUs, the smallest thread pool,
+//!   numbers to read, what a run costs (CPU time, a process tree's memory, open files)
 //! - `run`: is this the program you started or a child, its name, the run's clock
 //! - `event`, `wire`: what a timeline is made of, and the line a child sends it in
 //! - `timeline`: the run's events as a value, and drawing them
 //! - `queue`: messages from children, like Python's `multiprocessing.Queue`
 //! - `temp`, `interrupt`: temporary names, and what a stop (Ctrl-C) cleans up
 //! - `process`: real child processes and the main guard, `process::init`
-//! - `jpeg`, `download`: fetch one picture, check it, save it whole or not at all
-//! - `server`, `cli`: the local picture server and the lessons' shared arguments
-//! - `lesson`, `report`, `compare`: a lesson's set-up, its summary, its speedup
-//! - `cpus`, `pool`, `units`, `usage`: counting CPUs, the smallest thread pool,
-//!   numbers to read, what a run costs (CPU time, a process tree's memory, open files)
+//! - `jpeg`, `server`: reading a JPEG's size, and the local picture server
+//! - `download`: fetch one picture, check it, save it whole or not at all
+//! - `cli`: the lessons' shared arguments
+//! - `report`, `lesson`, `compare`: a run's summary, a lesson's set-up, its speedup
 #![forbid(unsafe_code)]
 // Nothing a user or the network controls may end in a panic: no unwrap or expect
 // outside the tests.

@@ -8,15 +8,20 @@ use std::time::Duration;
 use colored::Colorize;
 
 use crate::event::EventKind;
-use crate::lesson::Lesson;
 use crate::process::Exit;
-use crate::timeline::{self, Outcome, Style};
+use crate::timeline::{self, Outcome, Style, Timeline};
 
-/// Draws the timeline of everything `lesson` recorded, names the children that failed
-/// without saying why, and prints the summary line.
-pub fn report(lesson: &Lesson, exits: &[Exit]) -> Summary {
-    let total = lesson.timeline.elapsed();
-    let events = lesson.timeline.events();
+/// Draws the timeline of everything a run recorded, names the children that failed
+/// without saying why, and prints the summary line. `expected`: the pictures the run
+/// set out to get; `requests`: what the local server counted (`None` with `--url`).
+pub fn report(
+    timeline: &Timeline,
+    expected: usize,
+    requests: Option<usize>,
+    exits: &[Exit],
+) -> Summary {
+    let total = timeline.elapsed();
+    let events = timeline.events();
     let style = Style::for_stdout();
     let bars = timeline::bars(&events);
     crate::say!();
@@ -77,12 +82,12 @@ pub fn report(lesson: &Lesson, exits: &[Exit]) -> Summary {
     let summary = Summary {
         total,
         files: files.len(),
-        expected: lesson.count,
+        expected,
         downloads: bars.len(),
         failed: count(Outcome::Failed),
         unfinished: count(Outcome::Unfinished),
         failed_children,
-        requests: lesson.requests(),
+        requests,
     };
     crate::say!("{summary}");
     summary

@@ -661,6 +661,13 @@ mod tests {
     }
 
     #[test]
+    fn jpeg_reads_the_size_of_a_drawn_picture_and_refuses_a_cut_one() {
+        let jpeg = draw_jpeg(40, 30);
+        assert_eq!(crate::jpeg::size(&jpeg), Some((40, 30)));
+        assert_eq!(crate::jpeg::size(&jpeg[..jpeg.len() - 10]), None);
+    }
+
+    #[test]
     fn the_tutorials_picture_is_photo_sized() {
         let jpeg = draw_jpeg(200, 3000);
         assert!(

@@ -31,7 +31,7 @@ const TIME_LIMIT: Duration = Duration::from_secs(60);
 #[derive(Parser)]
 #[command(name = "check")]
 struct Args {
-    /// Which exercise: 05, 06, 07, 09, 11, 11b or 12.
+    /// Which exercise: 05, 06, 07, 09, 11, 11b, 12 or 13.
     exercise: Option<String>,
 
     /// Check every exercise.
@@ -155,7 +155,7 @@ fn check(ok: bool, what: impl Into<String>, hint: &'static str) -> Check {
     }
 }
 
-const EXERCISES: [Exercise; 7] = [
+const EXERCISES: [Exercise; 8] = [
     Exercise {
         number: "05",
         title: "download each picture once, all at the same time",
@@ -381,6 +381,32 @@ const EXERCISES: [Exercise; 7] = [
                     at_once >= 10,
                     format!("{at_once} downloads overlap (about 20 should)"),
                     "the downloads run nearly one at a time: start all the workers first.",
+                ),
+            ]
+        },
+        broken_on_purpose: None,
+    },
+    Exercise {
+        number: "13",
+        title: "a lock held too long",
+        file: "ex13_narrow_the_lock.rs",
+        chapter: "lesson13_when_parallel_loses",
+        args: &["--latency-ms", "200"],
+        checks: |run| {
+            let text = run.stdout();
+            let at_once = most_at_once(&read_printed_events(&text));
+            vec![
+                run.exited_ok(),
+                check(
+                    text.contains("4 files") && text.contains("total: "),
+                    "every picture arrived and the total was kept",
+                    "keep adding each size to the total: only move where the lock is taken.",
+                ),
+                check(
+                    at_once == 4,
+                    format!("{at_once} of 4 downloads ran at the same time (all 4 should)"),
+                    "the lock is taken before the download and held until it ends, so the \
+                     workers wait for each other. Download first; lock only to add.",
                 ),
             ]
         },

@@ -287,6 +287,22 @@ fn transcripts() -> Vec<Transcript> {
             "python3 python/thousand.py http://127.0.0.1:8000/200/3000 200",
             Python("thousand.py", Some(&["200"])),
         ),
+        Transcript {
+            mask: lesson13_varies,
+            ..t(
+                "lesson13/all.txt",
+                "cargo run --bin lesson13",
+                Lesson("lesson13", &[]),
+            )
+        },
+        Transcript {
+            mask: lesson13_varies,
+            ..t(
+                "lesson13/taskset.txt",
+                "taskset -c 0 cargo run --bin lesson13",
+                Wrapped(&["taskset", "-c", "0"], "lesson13", &[]),
+            )
+        },
         t(
             "appendix_e/side-by-side.txt",
             "cargo run --bin side-by-side",
@@ -792,6 +808,14 @@ fn lesson12_profiles(line: &str) -> String {
         _ => line.to_string(),
     };
     line.replace(" KB ", " (size) ").replace(" MB ", " (size) ")
+}
+
+/// Lesson 13: where par_iter starts to win, and the shape of its job bars.
+fn lesson13_varies(line: &str) -> String {
+    if line.trim_start().starts_with("=> par_iter") {
+        return "(crossover)".into();
+    }
+    lesson12_profiles(line)
 }
 
 /// Lesson 10's "fastest" column: threads and rayon trade places from run to run.

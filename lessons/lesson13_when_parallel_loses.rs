@@ -1,0 +1,327 @@
+//! Lesson 13: when parallel loses, and Amdahl's law fitted on your own machine.
+//!
+//! Five ways to lose, each measured in this run next to its sequential time:
+//! too small to split, a lock held while working, uneven work split in fixed chunks,
+//! more workers than CPUs, and the serial part of a job, whose share Amdahl's law
+//! turns into a ceiling on the speedup. The serial share is fitted from this run.
+
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use rayon::prelude::*;
+use workbook::process::Task;
+use workbook::units::duration;
+use workbook::{Process, cli, cpus, process, say};
+
+const NAME: &str = env!("CARGO_CRATE_NAME");
+const ABOUT: &str = "Lesson 13: when parallel loses: too small, a held lock, uneven work, too many workers, Amdahl.";
+
+#[derive(Parser)]
+struct Args {
+    /// How long one unit of CPU work takes, in ms (the lock, uneven and Amdahl parts).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    unit_ms: u64,
+}
+
+/// A child that does nothing: what starting a process costs.
+const NOTHING: Task = Task {
+    name: "nothing",
+    run: |_| Ok(()),
+};
+
+// ANCHOR: main
+fn main() -> anyhow::Result<()> {
+    process::init(&[NOTHING]); // the main guard
+    let args: Args = cli::parse(NAME, ABOUT);
+    let cpus = cpus::available();
+    let unit = calibrate(Duration::from_millis(args.unit_ms));
+    say!(
+        "{cpus} CPUs available; one unit of work is {} of counting",
+        duration(Duration::from_millis(args.unit_ms))
+    );
+
+    too_small_to_split()?;
+    a_lock_held_while_working(cpus, unit);
+    uneven_work(cpus, unit);
+    too_many_workers(cpus, unit);
+    amdahl(cpus, unit);
+    Ok(())
+}
+// ANCHOR_END: main
+
+/// CPU work: `n` rounds of a loop the compiler cannot remove.
+fn work(n: u64) -> u64 {
+    (0..n).fold(0u64, |sum, k| sum.wrapping_add(black_box(k) ^ (sum >> 3)))
+}
+
+/// How many rounds of `work` take about `target` on this machine.
+fn calibrate(target: Duration) -> u64 {
+    let mut n = 10_000;
+    loop {
+        let start = Instant::now();
+        black_box(work(n));
+        let took = start.elapsed();
+        if took >= Duration::from_millis(5) {
+            return (n as f64 * target.as_secs_f64() / took.as_secs_f64()) as u64;
+        }
+        n *= 4;
+    }
+}
+
+/// The fastest of `times` runs of `f`: the least disturbed by the rest of the machine.
+fn best_of(times: usize, mut f: impl FnMut()) -> Duration {
+    (0..times)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+// ANCHOR: too_small
+/// Summing numbers: rayon pays for splitting the work and waking its threads, which
+/// a short sum never earns back. Where is the crossover on this machine?
+fn too_small_to_split() -> anyhow::Result<()> {
+    say!("\n1. Too small to split: sum a vector with iter() and par_iter()");
+    let mut crossover = None;
+    for size in [100usize, 1_000, 10_000, 100_000, 1_000_000, 10_000_000] {
+        let numbers: Vec<u64> = (0..size as u64).collect();
+        let serial = best_of(5, || {
+            black_box(numbers.iter().sum::<u64>());
+        });
+        let parallel = best_of(5, || {
+            black_box(numbers.par_iter().sum::<u64>());
+        });
+        let speedup = serial.as_secs_f64() / parallel.as_secs_f64().max(1e-12);
+        say!(
+            "   {size:>10} numbers: iter {:>10}, par_iter {:>10}, speedup {speedup:.2}x",
+            duration(serial),
+            duration(parallel)
+        );
+        if speedup > 1.0 && crossover.is_none() {
+            crossover = Some(size);
+        }
+    }
+    match crossover {
+        Some(size) => say!("   => par_iter starts to win at about {size} numbers here"),
+        None => say!("   => par_iter never won here"),
+    }
+    // The same question for processes: a job must be longer than a process's start.
+    let start_cost = best_of(10, || {
+        let _ = Process::new(&NOTHING)
+            .start()
+            .and_then(|child| child.join());
+    });
+    say!(
+        "   a process starts and ends in {}: a job shorter than that is not worth one",
+        duration(start_cost)
+    );
+    Ok(())
+}
+// ANCHOR_END: too_small
+
+/// Runs `jobs` on `workers` threads, each job done by `run(job)`; returns the total
+/// time and each job's (start, end) since the beginning.
+fn on_threads(
+    workers: usize,
+    jobs: &[u64],
+    run: impl Fn(u64) + Sync,
+) -> (Duration, Vec<(Duration, Duration)>) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let spans = Mutex::new(vec![(Duration::ZERO, Duration::ZERO); jobs.len()]);
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&job) = jobs.get(i) else { break };
+                    let from = start.elapsed();
+                    run(job);
+                    let to = start.elapsed();
+                    spans.lock().unwrap_or_else(|p| p.into_inner())[i] = (from, to);
+                }
+            });
+        }
+    });
+    (
+        start.elapsed(),
+        spans.into_inner().unwrap_or_else(|p| p.into_inner()),
+    )
+}
+
+/// Draws each job as a bar on one time axis: a staircase means one at a time.
+fn draw(spans: &[(Duration, Duration)], total: Duration) {
+    const WIDTH: usize = 40;
+    let column =
+        |t: Duration| ((t.as_secs_f64() / total.as_secs_f64().max(1e-9)) * WIDTH as f64) as usize;
+    for (i, &(from, to)) in spans.iter().enumerate() {
+        let (a, b) = (
+            column(from).min(WIDTH - 1),
+            column(to).clamp(column(from) + 1, WIDTH),
+        );
+        say!(
+            "   job {i} |{}{}{}|",
+            " ".repeat(a),
+            "#".repeat(b - a),
+            " ".repeat(WIDTH - b)
+        );
+    }
+}
+
+// ANCHOR: lock
+/// Threads that hold a lock while they work run one at a time: the lock turns the
+/// parallel program back into a sequential one. Narrowing the lock to the update fixes it.
+fn a_lock_held_while_working(cpus: usize, unit: u64) {
+    say!("\n2. A lock held while working: {cpus} threads, one unit of work each");
+    let jobs = vec![unit; cpus.max(2)];
+    let total = Mutex::new(0u64);
+    let (wide, spans) = on_threads(jobs.len(), &jobs, |n| {
+        let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
+        *total = total.wrapping_add(work(n)); // the work is done under the lock
+    });
+    say!("   the lock held during the work: {}", duration(wide));
+    draw(&spans, wide);
+    let (narrow, spans) = on_threads(jobs.len(), &jobs, |n| {
+        let result = work(n); // the work outside the lock
+        let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
+        *total = total.wrapping_add(result);
+    });
+    say!(
+        "   the lock held only for the update: {}, {:.1}x faster",
+        duration(narrow),
+        wide.as_secs_f64() / narrow.as_secs_f64().max(1e-9)
+    );
+    draw(&spans, narrow);
+}
+// ANCHOR_END: lock
+
+// ANCHOR: uneven
+/// Jobs of uneven size: split into fixed halves, one worker gets the big job and
+/// more; the other finishes early and idles. rayon's work stealing lets it help.
+fn uneven_work(cpus: usize, unit: u64) {
+    say!("\n3. Uneven work: jobs of 6, 1, 1, 1, 1, 1, 1, 1 units on {cpus} workers");
+    let jobs: Vec<u64> = [6, 1, 1, 1, 1, 1, 1, 1].iter().map(|k| k * unit).collect();
+    let sequential = best_of(1, || {
+        jobs.iter().for_each(|&n| {
+            black_box(work(n));
+        })
+    });
+    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it.
+    let start = Instant::now();
+    thread::scope(|s| {
+        for chunk in jobs.chunks(jobs.len().div_ceil(cpus)) {
+            s.spawn(move || {
+                for &n in chunk {
+                    black_box(work(n));
+                }
+            });
+        }
+    });
+    let chunks = start.elapsed();
+    let stealing = best_of(1, || {
+        jobs.par_iter().with_max_len(1).for_each(|&n| {
+            black_box(work(n));
+        })
+    });
+    let ratio = |t: Duration| sequential.as_secs_f64() / t.as_secs_f64().max(1e-9);
+    say!("   sequential {}", duration(sequential));
+    say!(
+        "   fixed chunks {}: {:.2}x",
+        duration(chunks),
+        ratio(chunks)
+    );
+    say!(
+        "   rayon (work stealing) {}: {:.2}x",
+        duration(stealing),
+        ratio(stealing)
+    );
+}
+// ANCHOR_END: uneven
+
+// ANCHOR: too_many
+/// CPU-bound jobs on 1 to 4x the CPUs: throughput stops growing at the CPU count,
+/// while each job takes longer because the workers take turns.
+fn too_many_workers(cpus: usize, unit: u64) {
+    say!("\n4. Too many workers: {} jobs of one unit", 4 * cpus);
+    let jobs = vec![unit; 4 * cpus];
+    let mut workers = 1;
+    while workers <= 4 * cpus {
+        let (total, spans) = on_threads(workers, &jobs, |n| {
+            black_box(work(n));
+        });
+        let per_job = spans
+            .iter()
+            .map(|(a, b)| (*b - *a).as_secs_f64())
+            .sum::<f64>()
+            / spans.len() as f64;
+        say!(
+            "   {workers:>2} workers: {:>10} in all, {:>6.1} jobs/s, each job {:>10}",
+            duration(total),
+            jobs.len() as f64 / total.as_secs_f64(),
+            duration(Duration::from_secs_f64(per_job))
+        );
+        workers *= 2;
+    }
+}
+// ANCHOR_END: too_many
+
+// ANCHOR: amdahl
+/// A job with a known serial part: 2 units that only one thread can do, then 8
+/// units split among the workers. Amdahl: speedup(n) = 1 / (s + (1 - s) / n), where
+/// s is the serial share. We fit s from the measured speedups, and compare.
+fn amdahl(cpus: usize, unit: u64) {
+    say!("\n5. Amdahl: 2 units serial, then 8 units split among n workers");
+    let job = |workers: usize| {
+        black_box(work(2 * unit)); // the serial part
+        let share = 8 * unit / workers as u64;
+        thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(move || black_box(work(share)));
+            }
+        });
+    };
+    let one = best_of(2, || job(1));
+    let mut points = Vec::new();
+    for workers in 1..=2 * cpus {
+        let took = best_of(2, || job(workers));
+        let speedup = one.as_secs_f64() / took.as_secs_f64().max(1e-9);
+        points.push((workers as f64, speedup));
+        say!(
+            "   {workers:>2} workers: {:>10}, speedup {speedup:.2}x",
+            duration(took)
+        );
+    }
+    // 1/S = s + (1 - s)/n  <=>  1/S - 1/n = s (1 - 1/n): a line through 0, fitted by
+    // least squares on the runs with no more workers than CPUs (beyond, the workers
+    // take turns, which Amdahl's law does not model; n = 1 says nothing about s).
+    let fitted = points.iter().filter(|(n, _)| *n <= cpus as f64);
+    let (xy, xx) = fitted.fold((0.0, 0.0), |(xy, xx), &(n, speedup)| {
+        let x = 1.0 - 1.0 / n;
+        (xy + x * (1.0 / speedup - 1.0 / n), xx + x * x)
+    });
+    let serial = if xx > 0.0 {
+        (xy / xx).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    say!("   fitted serial share s = {serial:.2} (the job's own: 2 of 10 units = 0.20)");
+    say!(
+        "   predicted ceiling 1/s = {}; best measured {:.2}x",
+        if serial > 0.0 {
+            format!("{:.1}x", 1.0 / serial)
+        } else {
+            "none".into()
+        },
+        points.iter().map(|p| p.1).fold(0.0, f64::max)
+    );
+    if cpus == 1 {
+        say!("   one CPU: the workers take turns, nothing runs in parallel, so s comes out near 1");
+    }
+}
+// ANCHOR_END: amdahl
