@@ -8,53 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 mod common;
-use common::{files_in, stderr, stdout};
+use common::{FaultyServer, files_in, stderr, stdout};
 
 const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
 const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
-const PICSUM: &str = env!("CARGO_BIN_EXE_picsum-local");
-
-/// The standalone picture server with faults for given request numbers.
-struct FaultyServer {
-    child: Child,
-    url: String,
-}
-
-impl FaultyServer {
-    fn start(latency_ms: u64, faults: &[&str]) -> FaultyServer {
-        let mut command = Command::new(PICSUM);
-        command.args([
-            "--port",
-            "0",
-            "--quiet",
-            "--latency-ms",
-            &latency_ms.to_string(),
-        ]);
-        for fault in faults {
-            command.args(["--fault", fault]);
-        }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("picsum-local starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("a first line");
-        let addr = first.trim().trim_start_matches("listening on ").to_string();
-        FaultyServer {
-            child,
-            url: format!("{addr}/200/3000"),
-        }
-    }
-}
-
-impl Drop for FaultyServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The FAILED lines of a run, and checks that each names its file, whose start line
 /// names the URL.

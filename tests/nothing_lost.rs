@@ -16,7 +16,6 @@ const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
 const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
 #[cfg(target_os = "linux")]
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
-const PICSUM: &str = env!("CARGO_BIN_EXE_picsum-local");
 
 fn output_within(mut command: Command, limit: Duration) -> Output {
     command.env("NO_COLOR", "1");
@@ -138,45 +137,11 @@ fn two_lessons_sharing_one_folder_both_complete() {
     }
 }
 
-/// A process that is killed when the test ends, however it ends: a server left
-/// running would hold the test's output open.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The standalone picture server in a process of its own (so that it outlives the
-/// lesson under test), and its picture's URL.
-fn outside_server(latency_ms: u64, faults: &[&str]) -> (KillOnDrop, String) {
-    let mut command = Command::new(PICSUM);
-    command.args([
-        "--port",
-        "0",
-        "--quiet",
-        "--latency-ms",
-        &latency_ms.to_string(),
-    ]);
-    for fault in faults {
-        command.args(["--fault", fault]);
-    }
-    let mut server = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("picsum-local starts");
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("its address");
-    let url = format!(
-        "{}/200/3000",
-        first.trim().trim_start_matches("listening on ")
-    );
-    (KillOnDrop(server), url)
+/// The standalone picture server, outliving the lesson under test, and its URL.
+fn outside_server(latency_ms: u64, faults: &[&str]) -> (common::FaultyServer, String) {
+    let server = common::FaultyServer::start(latency_ms, faults);
+    let url = server.url.clone();
+    (server, url)
 }
 
 #[test]

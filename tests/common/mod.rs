@@ -229,3 +229,49 @@ pub fn serve_a_picture() -> Option<ServedPicture> {
         _folder: folder,
     })
 }
+
+/// The standalone picture server (`picsum-local`) in a process of its own, so that it
+/// outlives the lesson under test, with faults for given request numbers. It is
+/// killed when dropped, however the test ends: a server left running would hold the
+/// test's output open.
+pub struct FaultyServer {
+    child: Child,
+    pub url: String,
+}
+
+impl FaultyServer {
+    pub fn start(latency_ms: u64, faults: &[&str]) -> FaultyServer {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_picsum-local"));
+        command.args([
+            "--port",
+            "0",
+            "--quiet",
+            "--latency-ms",
+            &latency_ms.to_string(),
+        ]);
+        for fault in faults {
+            command.args(["--fault", fault]);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("picsum-local starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("a first line");
+        let addr = first.trim().trim_start_matches("listening on ").to_string();
+        FaultyServer {
+            child,
+            url: format!("{addr}/200/3000"),
+        }
+    }
+}
+
+impl Drop for FaultyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
