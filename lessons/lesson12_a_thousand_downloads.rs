@@ -169,7 +169,7 @@ const RUN_ONE_WAY: Task = Task {
             Way::Async => with_async(&job, &timeline)?,
             Way::Threads => one_thread_each(&job, &timeline)?,
             Way::Pool => with_a_pool(&job, &timeline)?,
-            Way::Processes => processes_at_most(&job)?,
+            Way::Processes => processes_at_most(&job, &timeline)?,
             Way::Rayon => with_rayon(&job, &timeline)?,
         };
         workbook::queue::put_to_parent(&saved.to_string());
@@ -211,15 +211,21 @@ fn main() -> anyhow::Result<()> {
         let in_flight_needed = match way {
             Way::Threads => count,
             Way::Pool => args.workers as usize,
-            Way::Rayon => workbook::cpus::available(),
+            Way::Rayon => rayon::current_num_threads(),
             Way::Async | Way::Processes => max_at_once,
         };
         if in_flight_needed > fits {
+            let fewer = match way {
+                Way::Async | Way::Processes => "a lower --max-at-once",
+                Way::Pool => "fewer --workers",
+                Way::Threads => "a lower --count",
+                Way::Rayon => "a smaller RAYON_NUM_THREADS",
+            };
             say!(
-                "{}: {in_flight_needed} at once do not fit the open-files limit: skipped \
-                 (raise it with `ulimit -n {wanted}`, or lower --max-at-once)",
+                "{}: {in_flight_needed} at once do not fit the open-files limit: skipped",
                 way.name()
             );
+            say!("  (raise it with `ulimit -n {wanted}`, or try {fewer})");
             continue;
         }
         let job = Job {
@@ -406,7 +412,7 @@ pub fn with_a_pool(job: &Job, timeline: &Timeline) -> anyhow::Result<usize> {
 // ANCHOR: processes
 /// One child process per picture, never more than `max_at_once` alive: when the
 /// window is full, wait for the oldest before starting the next.
-pub fn processes_at_most(job: &Job) -> anyhow::Result<usize> {
+pub fn processes_at_most(job: &Job, timeline: &Timeline) -> anyhow::Result<usize> {
     let mut alive = VecDeque::new();
     let mut saved = 0;
     for i in 0..job.count {
@@ -421,7 +427,10 @@ pub fn processes_at_most(job: &Job) -> anyhow::Result<usize> {
             job.limits.timeout.as_secs().to_string(),
             job.limits.max_bytes.to_string(),
         ];
-        alive.push_back(Process::new(&DOWNLOAD_IMAGE).args(download).start()?);
+        let child = Process::new(&DOWNLOAD_IMAGE)
+            .args(download)
+            .timeline(timeline);
+        alive.push_back(child.start()?);
     }
     for child in alive {
         saved += usize::from(child.join()?.success());

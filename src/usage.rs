@@ -24,8 +24,8 @@ pub fn children_cpu_time() -> Option<Duration> {
     None
 }
 
-/// Samples the resident memory of a process and all its descendants every few
-/// milliseconds, keeping the highest sum seen (Linux: from `/proc`).
+/// Samples the memory of a process and all its descendants every 10 ms, keeping the
+/// highest sum seen (Linux: from `/proc`; see `tree_rss`).
 pub struct TreeMemory {
     peak: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
@@ -44,7 +44,7 @@ impl TreeMemory {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     peak.fetch_max(tree_rss(pid), Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(5));
+                    std::thread::sleep(Duration::from_millis(10));
                 }
             })
         });
@@ -64,41 +64,57 @@ impl TreeMemory {
     }
 }
 
-/// The resident memory of `root` and every process below it, in bytes.
+/// The memory of `root` and every process below it, in bytes: each process's
+/// proportional share (Pss) of what it has resident, so that code that several
+/// processes share (the same program, mapped once) is counted once, not per process.
+/// Where Pss cannot be read, the resident size (which counts shared pages in full).
 fn tree_rss(root: u32) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
-    // (pid, parent, rss) of every process, then the sum over root's subtree.
-    let processes: Vec<(u32, u32, u64)> = entries
+    // (pid, parent) of every process, then the memory of root's subtree.
+    let processes: Vec<(u32, u32)> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // `pid (name) state ppid ... rss(24th field, in pages)`
-            let rest = stat.rsplit_once(')')?.1;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let parent: u32 = fields.get(1)?.parse().ok()?;
-            let pages: u64 = fields.get(21)?.parse().ok()?;
-            Some((pid, parent, pages * 4096))
+            // `pid (name) state ppid ...`
+            let parent = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, parent))
         })
         .collect();
     let mut in_tree = vec![root];
-    let mut total = 0;
     let mut i = 0;
     while i < in_tree.len() {
         let pid = in_tree[i];
-        for &(child, parent, rss) in &processes {
-            if child == pid {
-                total += rss;
-            }
+        for &(child, parent) in &processes {
             if parent == pid && !in_tree.contains(&child) {
                 in_tree.push(child);
             }
         }
         i += 1;
     }
-    total
+    in_tree.iter().map(|&pid| memory_of(pid)).sum()
+}
+
+/// One process's proportional resident memory in bytes (`Pss:` in kB, from
+/// `/proc/PID/smaps_rollup`), else its resident set (`VmRSS:` in `status`).
+fn memory_of(pid: u32) -> u64 {
+    let field = |file: &str, name: &str| -> Option<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
+        let line = text.lines().find(|line| line.starts_with(name))?;
+        let kb: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    field("smaps_rollup", "Pss:")
+        .or_else(|| field("status", "VmRSS:"))
+        .unwrap_or(0)
 }
 
 /// The open-files limit (soft, hard), if the OS has one we can read.

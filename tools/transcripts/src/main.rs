@@ -65,6 +65,9 @@ enum Run {
     /// A program from `python/` with these arguments after the URL of a local server
     /// (`None`: no URL).
     Python(&'static str, Option<&'static [&'static str]>),
+    /// A program from `python/` with the URL of a small (200x300) picture of a local
+    /// server, then these arguments.
+    PythonSmall(&'static str, &'static [&'static str]),
     /// A program from `python/` with just these arguments.
     PythonPlain(&'static str, &'static [&'static str]),
 }
@@ -284,9 +287,21 @@ fn transcripts() -> Vec<Transcript> {
         },
         t(
             "lesson12/python.txt",
-            "python3 python/thousand.py http://127.0.0.1:8000/200/3000 200",
-            Python("thousand.py", Some(&["200"])),
+            "python3 python/thousand.py http://127.0.0.1:8000/200/300 200",
+            PythonSmall("thousand.py", &["200"]),
         ),
+        Transcript {
+            mask: lesson12_profiles,
+            ..t(
+                "lesson12/ulimit.txt",
+                "bash -c 'ulimit -n 256; cargo run --bin lesson12 -- --count 300'",
+                Wrapped(
+                    &["bash", "-c", "ulimit -n 256; exec \"$0\" \"$@\""],
+                    "lesson12",
+                    &["--count", "300"],
+                ),
+            )
+        },
         Transcript {
             mask: lesson13_varies,
             ..t(
@@ -355,7 +370,11 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         })
         .collect();
     for transcript in &chosen {
-        if matches!(transcript.run, Run::Python(..) | Run::PythonPlain(..)) && python.is_none() {
+        if matches!(
+            transcript.run,
+            Run::Python(..) | Run::PythonPlain(..) | Run::PythonSmall(..)
+        ) && python.is_none()
+        {
             continue;
         }
         if let Run::Wrapped([wrapper, ..], _, _) = transcript.run
@@ -473,6 +492,16 @@ fn make(
             capture(command, &scratch)?
         }
         Run::KillSecondChild => kill_second_child(&exe("lesson06"), &scratch)?,
+        Run::PythonSmall(script, args) => {
+            let python = python.context("python3")?;
+            let server = server(&[])?;
+            let mut command = Command::new(python);
+            command
+                .arg(root.join("python").join(script))
+                .arg(server.picture_url(200, 300))
+                .args(*args);
+            as_port_8000(capture(command, &scratch)?, &server)
+        }
         Run::PythonPlain(script, args) => {
             let python = python.context("python3")?;
             let mut command = Command::new(python);
