@@ -23,11 +23,7 @@ fn ways(c: &mut Criterion) {
         ("async", lesson12::with_async, &[10, 100, 1000]),
         ("threads", lesson12::one_thread_each, &[10, 100, 1000]),
         ("pool", lesson12::with_a_pool, &[10, 100, 1000]),
-        (
-            "processes",
-            |job, _| lesson12::processes_at_most(job),
-            &[100],
-        ),
+        ("processes", lesson12::processes_at_most, &[100]),
     ];
     for (name, way, counts) in ways {
         for &count in counts {

@@ -178,8 +178,11 @@ fn draw(spans: &[(Duration, Duration)], total: Duration) {
 /// Threads that hold a lock while they work run one at a time: the lock turns the
 /// parallel program back into a sequential one. Narrowing the lock to the update fixes it.
 fn a_lock_held_while_working(cpus: usize, unit: u64) {
-    say!("\n2. A lock held while working: {cpus} threads, one unit of work each");
     let jobs = vec![unit; cpus.max(2)];
+    say!(
+        "\n2. A lock held while working: {} threads, one unit of work each",
+        jobs.len()
+    );
     let total = Mutex::new(0u64);
     let (wide, spans) = on_threads(jobs.len(), &jobs, |n| {
         let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
@@ -205,7 +208,14 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
 /// Jobs of uneven size: split into fixed halves, one worker gets the big job and
 /// more; the other finishes early and idles. rayon's work stealing lets it help.
 fn uneven_work(cpus: usize, unit: u64) {
-    say!("\n3. Uneven work: jobs of 6, 1, 1, 1, 1, 1, 1, 1 units on {cpus} workers");
+    say!(
+        "\n3. Uneven work: jobs of 6, 1, 1, 1, 1, 1, 1, 1 units on {}",
+        if cpus == 1 {
+            "1 worker".to_string()
+        } else {
+            format!("{cpus} workers")
+        }
+    );
     let jobs: Vec<u64> = [6, 1, 1, 1, 1, 1, 1, 1].iter().map(|k| k * unit).collect();
     let sequential = best_of(1, || {
         jobs.iter().for_each(|&n| {
@@ -261,7 +271,8 @@ fn too_many_workers(cpus: usize, unit: u64) {
             .sum::<f64>()
             / spans.len() as f64;
         say!(
-            "   {workers:>2} workers: {:>10} in all, {:>6.1} jobs/s, each job {:>10}",
+            "   {workers:>2} worker{}: {:>10} in all, {:>6.1} jobs/s, each job {:>10}",
+            if workers == 1 { "" } else { "s" },
             duration(total),
             jobs.len() as f64 / total.as_secs_f64(),
             duration(Duration::from_secs_f64(per_job))
@@ -293,7 +304,8 @@ fn amdahl(cpus: usize, unit: u64) {
         let speedup = one.as_secs_f64() / took.as_secs_f64().max(1e-9);
         points.push((workers as f64, speedup));
         say!(
-            "   {workers:>2} workers: {:>10}, speedup {speedup:.2}x",
+            "   {workers:>2} worker{}: {:>10}, speedup {speedup:.2}x",
+            if workers == 1 { "" } else { "s" },
             duration(took)
         );
     }
@@ -321,7 +333,7 @@ fn amdahl(cpus: usize, unit: u64) {
         points.iter().map(|p| p.1).fold(0.0, f64::max)
     );
     if cpus == 1 {
-        say!("   one CPU: the workers take turns, nothing runs in parallel, so s comes out near 1");
+        say!("   one CPU: the workers take turns, nothing runs at once: no speedup to fit, s = 1");
     }
 }
 // ANCHOR_END: amdahl
