@@ -61,6 +61,77 @@ fn lock_width(c: &mut Criterion) {
     group.finish();
 }
 
+/// Jobs of 6, 1, 1, 1, 1, 1, 1, 1 units: fixed chunks against rayon's work stealing.
+fn uneven_work(c: &mut Criterion) {
+    const UNIT: u64 = 100_000;
+    let jobs: Vec<u64> = [6, 1, 1, 1, 1, 1, 1, 1].iter().map(|k| k * UNIT).collect();
+    let workers = workbook::cpus::available();
+    let mut group = c.benchmark_group("lesson13 uneven");
+    group.bench_function(BenchmarkId::new("sequential", workers), |b| {
+        b.iter(|| {
+            jobs.iter().for_each(|&n| {
+                black_box(work(n));
+            })
+        });
+    });
+    group.bench_function(BenchmarkId::new("fixed chunks", workers), |b| {
+        b.iter(|| {
+            thread::scope(|s| {
+                for chunk in jobs.chunks(jobs.len().div_ceil(workers)) {
+                    s.spawn(move || {
+                        chunk.iter().for_each(|&n| {
+                            black_box(work(n));
+                        })
+                    });
+                }
+            })
+        });
+    });
+    group.bench_function(BenchmarkId::new("work stealing", workers), |b| {
+        b.iter(|| {
+            jobs.par_iter().with_max_len(1).for_each(|&n| {
+                black_box(work(n));
+            })
+        });
+    });
+    group.finish();
+}
+
+/// Four times the CPUs' worth of one-unit jobs on 1 to 4x the CPUs of threads.
+fn too_many_workers(c: &mut Criterion) {
+    const UNIT: u64 = 100_000;
+    let cpus = workbook::cpus::available();
+    let jobs = 4 * cpus;
+    let mut group = c.benchmark_group("lesson13 workers");
+    let mut workers = 1;
+    while workers <= 4 * cpus {
+        group.bench_function(BenchmarkId::new("threads", workers), |b| {
+            b.iter(|| {
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                thread::scope(|s| {
+                    for _ in 0..workers {
+                        s.spawn(|| {
+                            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < jobs {
+                                black_box(work(UNIT));
+                            }
+                        });
+                    }
+                })
+            });
+        });
+        workers *= 2;
+    }
+    group.finish();
+}
+
 fn main() {
-    common::run(&[], &[too_small_to_split, lock_width]);
+    common::run(
+        &[],
+        &[
+            too_small_to_split,
+            lock_width,
+            uneven_work,
+            too_many_workers,
+        ],
+    );
 }
