@@ -17,7 +17,10 @@ def download_and_say(url, i, folder, start):
     # `start` comes from the parent: under spawn, a module-level clock would restart
     # in every child, which runs this file again.
     download_image(url, i, folder)
-    print(f"{time.time() - start:.3f} s: child {os.getpid()} saved {i}.jpg", flush=True)
+    # One write per line: five processes share this output, and print() may write the
+    # text and its line break separately, letting another child's line in between.
+    sys.stdout.write(f"{time.time() - start:.3f} s: child {os.getpid()} saved {i}.jpg\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
