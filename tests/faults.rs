@@ -3,8 +3,11 @@
 
 #[cfg(target_os = "linux")]
 use std::collections::HashSet;
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+#[cfg(unix)]
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 mod common;

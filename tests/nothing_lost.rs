@@ -2,7 +2,9 @@
 //! everything: each case tried from outside against the built binaries, each run
 //! with a deadline so that a hang fails the test instead of blocking it.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
+#[cfg(unix)]
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
