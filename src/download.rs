@@ -160,21 +160,11 @@ impl Downloader {
         let request = self.client.get(url);
         // From here on `url` is what errors show: never a password.
         let url = &without_password(url);
-        let mut response = request.send().map_err(|error| self.classify(url, error))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(DownloadError::Status {
-                url: url.into(),
-                status: status.to_string(),
-            });
-        }
+        let mut response = request
+            .send()
+            .map_err(|error| classify(url, self.limits, error))?;
+        let content_type = check_status(url, response.status(), response.headers())?;
         let expected = response.content_length();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("no Content-Type")
-            .to_string();
         let write_error = |error: std::io::Error| DownloadError::Write {
             path: path.into(),
             reason: error.to_string(),
@@ -192,7 +182,7 @@ impl Downloader {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(error) if is_timeout(&error) => return Err(self.timed_out(url)),
+                Err(error) if is_timeout(&error) => return Err(timed_out(url, self.limits)),
                 Err(error) => {
                     return Err(match expected {
                         Some(expected) => DownloadError::Cut {
@@ -227,7 +217,7 @@ impl Downloader {
             };
             temp.write_all(piece).map_err(write_error)?;
             if started.elapsed() > self.limits.timeout {
-                return Err(self.timed_out(url));
+                return Err(timed_out(url, self.limits));
             }
         }
         if let Some(expected) = expected
@@ -246,31 +236,52 @@ impl Downloader {
         temp.persist(path).map_err(write_error)?;
         Ok(got)
     }
+}
 
-    fn timed_out(&self, url: &str) -> DownloadError {
-        DownloadError::Timeout {
+/// Turns reqwest's error into one of ours, with the deepest reason in one line. The
+/// blocking and the async downloader share it.
+fn classify(url: &str, limits: Limits, error: reqwest::Error) -> DownloadError {
+    let url = url.to_string();
+    if error.is_timeout() {
+        timed_out(&url, limits)
+    } else if error.is_connect() {
+        DownloadError::Connect {
+            url,
+            reason: reason(&error),
+        }
+    } else {
+        DownloadError::Http {
+            url,
+            reason: reason(&error),
+        }
+    }
+}
+
+fn timed_out(url: &str, limits: Limits) -> DownloadError {
+    DownloadError::Timeout {
+        url: url.into(),
+        seconds: limits.timeout.as_secs_f64(),
+    }
+}
+
+/// Refuses an answer whose status is not 2xx; returns its Content-Type, or
+/// `no Content-Type`.
+fn check_status(
+    url: &str,
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+) -> Result<String, DownloadError> {
+    if !status.is_success() {
+        return Err(DownloadError::Status {
             url: url.into(),
-            seconds: self.limits.timeout.as_secs_f64(),
-        }
+            status: status.to_string(),
+        });
     }
-
-    /// Turns reqwest's error into one of ours, with the deepest reason in one line.
-    fn classify(&self, url: &str, error: reqwest::Error) -> DownloadError {
-        let url = url.to_string();
-        if error.is_timeout() {
-            self.timed_out(&url)
-        } else if error.is_connect() {
-            DownloadError::Connect {
-                url,
-                reason: reason(&error),
-            }
-        } else {
-            DownloadError::Http {
-                url,
-                reason: reason(&error),
-            }
-        }
-    }
+    Ok(headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("no Content-Type")
+        .to_string())
 }
 
 /// Refuses what is not a whole JPEG: another Content-Type, or bytes that do not start
@@ -353,39 +364,10 @@ impl AsyncDownloader {
     async fn fetch_to_file(&self, url: &str, path: &Path) -> Result<u64, DownloadError> {
         let request = self.client.get(url);
         let url = &without_password(url);
-        let classify = |error: reqwest::Error| {
-            if error.is_timeout() {
-                DownloadError::Timeout {
-                    url: url.clone(),
-                    seconds: self.limits.timeout.as_secs_f64(),
-                }
-            } else if error.is_connect() {
-                DownloadError::Connect {
-                    url: url.clone(),
-                    reason: reason(&error),
-                }
-            } else {
-                DownloadError::Http {
-                    url: url.clone(),
-                    reason: reason(&error),
-                }
-            }
-        };
+        let classify = |error: reqwest::Error| classify(url, self.limits, error);
         let mut response = request.send().await.map_err(classify)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(DownloadError::Status {
-                url: url.clone(),
-                status: status.to_string(),
-            });
-        }
+        let content_type = check_status(url, response.status(), response.headers())?;
         let expected = response.content_length();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("no Content-Type")
-            .to_string();
         // Small pictures: the body is kept in memory (bounded by the limit) and written
         // in one go when it is whole.
         let mut body = Vec::new();
