@@ -374,7 +374,7 @@ impl AsyncDownloader {
         while let Some(chunk) = response.chunk().await.map_err(|error| match expected {
             Some(expected) if !error.is_timeout() => DownloadError::Cut {
                 url: url.clone(),
-                got: 0,
+                got: body.len() as u64,
                 expected,
                 reason: reason(&error),
             },
