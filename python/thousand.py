@@ -31,19 +31,19 @@ async def fetch_async(url, i, folder, limit):
 
 
 async def get_and_save(url, i, folder):
-    if True:
-        parts = urllib.parse.urlsplit(url)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
-        writer.write(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
-        await writer.drain()
-        answer = await reader.read()
-        writer.close()
-        head, _, body = answer.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
-            return False
-        with open(os.path.join(folder, f"{i}.jpg"), "wb") as f:
-            f.write(body)
-        return True
+    parts = urllib.parse.urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    request = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+    writer.write(request.encode())
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        return False
+    with open(os.path.join(folder, f"{i}.jpg"), "wb") as f:
+        f.write(body)
+    return True
 
 
 async def all_async(url, count, folder):
