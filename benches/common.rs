@@ -95,6 +95,7 @@ pub fn lesson(name: &str, count: usize, out: &std::path::Path) -> Lesson {
         out: Some(out.into()),
         no_compare: true,
         max_mb: 25,
+        trace: None,
         timeout_secs: 30,
     };
     Lesson::start_silent(name, &args).expect("lesson set-up")

@@ -75,6 +75,8 @@ fn main() -> anyhow::Result<()> {
     }
     // ANCHOR_END: scaling
     print_verdict(&speedups, available);
+    // With `--trace FILE`, every download of the run, for Perfetto (lesson 06).
+    lesson.write_trace()?;
     Ok(())
 }
 // ANCHOR_END: main

@@ -111,6 +111,8 @@ fn main() -> anyhow::Result<()> {
         rows.push(times);
     }
     advise(&rows);
+    // With `--trace FILE`, every download of the run, for Perfetto (lesson 06).
+    lesson.write_trace()?;
     Ok(())
 }
 

@@ -64,6 +64,8 @@ fn main() -> anyhow::Result<()> {
     say!("\n4. Measured in this run");
     channel_throughput(args.messages as usize)?;
     counter_contention(args.increments as u64);
+    // With `--trace FILE`, every download of the run, for Perfetto (lesson 06).
+    lesson.write_trace()?;
     Ok(())
 }
 // ANCHOR_END: main

@@ -242,6 +242,8 @@ fn main() -> anyhow::Result<()> {
         rows.push(row);
     }
     print_table(&rows, count, args.lesson.latency());
+    // With `--trace FILE`, every download of every way, for Perfetto (lesson 06).
+    lesson.write_trace()?;
     anyhow::ensure!(
         rows.iter().all(|row| row.saved == row.count),
         "some pictures did not arrive"

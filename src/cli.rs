@@ -48,6 +48,11 @@ pub struct LessonArgs {
           value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub max_mb: u64,
 
+    /// Also write the run's timeline to FILE in the Chrome trace event format: open it
+    /// in https://ui.perfetto.dev (or Chromium's about:tracing) to see who ran when.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
     /// Give up on a download that has not completed after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]

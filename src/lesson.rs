@@ -32,6 +32,8 @@ pub struct Lesson {
     pub timeline: Timeline,
     /// Whether to measure a sequential run to compare with (not with `--no-compare`).
     pub compare: bool,
+    /// Where to write the run's trace (`--trace`), if anywhere.
+    pub trace: Option<PathBuf>,
     server: Option<PictureServer>,
 }
 
@@ -61,6 +63,9 @@ impl Lesson {
             .clone()
             .unwrap_or_else(|| Path::new("downloads").join(name));
         prepare_folder(&out)?;
+        if let Some(trace) = &args.trace {
+            crate::trace::check_path(trace)?;
+        }
         interrupt::watch_folder(&out);
         let stale = temp::remove_orphaned(&out);
         if stale > 0 && show != Show::Nothing {
@@ -114,6 +119,7 @@ impl Lesson {
             limits: args.limits(),
             timeline,
             compare: !args.no_compare,
+            trace: args.trace.clone(),
             server,
         })
     }
@@ -169,15 +175,34 @@ impl Lesson {
 
     /// Draws the timeline and prints the summary (see `report`). `exits` are the
     /// child processes the lesson joined: a child that failed without saying why (a
-    /// crash, a kill) is named there.
+    /// crash, a kill) is named there. With `--trace`, writes the trace too.
     pub fn report(&self, exits: &[Exit]) -> Summary {
-        crate::report::report(&self.timeline, self.count, self.requests(), exits)
+        let mut summary = crate::report::report(&self.timeline, self.count, self.requests(), exits);
+        if let Err(error) = self.write_trace() {
+            crate::say!("{error}");
+            summary.trace_failed = true;
+        }
+        summary
     }
 
     /// [`Lesson::report`], then `Ok` if every picture arrived, else an error that
     /// says what went wrong.
     pub fn finish(&self, exits: &[Exit]) -> anyhow::Result<()> {
         self.report(exits).into_result()
+    }
+
+    /// With `--trace FILE`: writes every event of the run so far to FILE (see
+    /// `trace`) and says where it is. Without it, does nothing.
+    pub fn write_trace(&self) -> Result<(), crate::trace::TraceError> {
+        let Some(path) = &self.trace else {
+            return Ok(());
+        };
+        crate::trace::write(path, &self.timeline.events())?;
+        crate::say!(
+            "trace: {} (open it in https://ui.perfetto.dev)",
+            path.display()
+        );
+        Ok(())
     }
 }
 

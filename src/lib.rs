@@ -10,6 +10,7 @@
 //! - `timeline`: the run's events as a value, and drawing them
 //! - `queue`: messages from children, like Python's `multiprocessing.Queue`
 //! - `temp`, `interrupt`: temporary names, and what a stop (Ctrl-C) cleans up
+//! - `trace`: a run's events as a trace file that Perfetto opens (`--trace FILE`)
 //! - `process`: real child processes and the main guard, `process::init`
 //! - `jpeg`, `server`: reading a JPEG's size, and the local picture server
 //! - `download`: fetch one picture, check it, save it whole or not at all
@@ -48,6 +49,7 @@ pub mod run;
 pub mod server;
 pub mod temp;
 pub mod timeline;
+pub mod trace;
 pub mod units;
 pub mod usage;
 pub mod wire;

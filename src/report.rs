@@ -88,6 +88,7 @@ pub fn report(
         unfinished: count(Outcome::Unfinished),
         failed_children,
         requests,
+        trace_failed: false,
     };
     crate::say!("{summary}");
     summary
@@ -120,6 +121,8 @@ pub struct Summary {
     pub failed_children: usize,
     /// Requests the local server received; `None` with `--url`.
     pub requests: Option<usize>,
+    /// `--trace` was given and the trace could not be written.
+    pub trace_failed: bool,
 }
 
 impl Summary {
@@ -129,6 +132,7 @@ impl Summary {
             && self.failed == 0
             && self.unfinished == 0
             && self.failed_children == 0
+            && !self.trace_failed
     }
 
     /// `Ok` if everything arrived; else an error that says what went wrong.
@@ -148,6 +152,9 @@ impl Summary {
                 "{} child processes crashed or were killed",
                 self.failed_children
             ));
+        }
+        if self.trace_failed && why.is_empty() && self.files == self.expected {
+            anyhow::bail!("every picture arrived, but the trace could not be written");
         }
         if why.is_empty() {
             why.push("the others were never downloaded".into());
