@@ -1,23 +1,30 @@
-//! Lesson 03 measured: one start+join of a child process. Re-running this program
-//! (what `Process` does) against running another, tiny program (`true`).
+//! Lesson 03 measured: one start and wait of a child with std's bare `Command`, for
+//! this program run again (what `Process` starts) and for a tiny program (`true`).
+//! `Process` start+join itself is measured once, in lesson 01's bench.
+
+use std::process::Command;
 
 use criterion::Criterion;
+use workbook::run::{CHILD_FLAG, Clock};
 
 #[path = "common.rs"]
 mod common;
 
 fn one_process(c: &mut Criterion) {
     let mut group = c.benchmark_group("lesson03");
-    group.bench_function("Process start+join (this program again)", |b| {
-        b.iter(|| common::start_and_join_nothing(&[]));
+    let this_program = std::env::current_exe().expect("the bench knows its own path");
+    let clock = Clock::start().as_nanos().to_string();
+    group.bench_function("Command start+wait (this program again)", |b| {
+        b.iter(|| {
+            Command::new(&this_program)
+                .args([CHILD_FLAG, common::NOTHING.name, "child", clock.as_str()])
+                .status()
+                .expect("this program runs again")
+        });
     });
-    if std::process::Command::new("true").status().is_ok() {
+    if Command::new("true").status().is_ok() {
         group.bench_function("Command start+wait (the program true)", |b| {
-            b.iter(|| {
-                std::process::Command::new("true")
-                    .status()
-                    .expect("true runs")
-            });
+            b.iter(|| Command::new("true").status().expect("true runs"));
         });
     }
     group.finish();
