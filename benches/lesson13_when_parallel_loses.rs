@@ -1,5 +1,7 @@
 //! Lesson 13 measured: summing with `iter` and `par_iter` at a small and a large size,
-//! and threads holding a lock during their work against holding it for the update.
+//! threads holding a lock during their work against holding it for the update, uneven
+//! jobs, too many workers, and Amdahl's job (2 units serial, 8 split) on 1 to 2x the
+//! CPUs of workers.
 
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -124,6 +126,29 @@ fn too_many_workers(c: &mut Criterion) {
     group.finish();
 }
 
+/// Amdahl's job, as lesson 13 runs it: 2 units that one thread does, then 8 units
+/// split among the workers; from 1 to 2x the CPUs of workers. The book's chart
+/// (`pictures/lesson13/amdahl.svg`) is drawn from this table.
+fn amdahl(c: &mut Criterion) {
+    const UNIT: u64 = 100_000;
+    let cpus = workbook::cpus::available();
+    let mut group = c.benchmark_group("lesson13 amdahl");
+    for workers in 1..=2 * cpus {
+        group.bench_function(BenchmarkId::new("threads", workers), |b| {
+            b.iter(|| {
+                black_box(work(2 * UNIT));
+                let share = 8 * UNIT / workers as u64;
+                thread::scope(|s| {
+                    for _ in 0..workers {
+                        s.spawn(move || black_box(work(share)));
+                    }
+                })
+            });
+        });
+    }
+    group.finish();
+}
+
 fn main() {
     common::run(
         &[],
@@ -132,6 +157,7 @@ fn main() {
             lock_width,
             uneven_work,
             too_many_workers,
+            amdahl,
         ],
     );
 }
