@@ -17,6 +17,9 @@ class Page(html.parser.HTMLParser):
             self.ids.add(attrs["id"])
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
+        # A picture is a link too: its file must be there.
+        if tag == "img" and attrs.get("src"):
+            self.links.append(attrs["src"])
 
 
 def parse(path):

@@ -210,19 +210,27 @@ pub fn describe(event: &Event, style: Style) -> String {
     }
 }
 
-fn worker_color(worker: &str) -> Color {
-    const COLORS: [Color; 6] = [
-        Color::Cyan,
-        Color::Yellow,
-        Color::Magenta,
-        Color::Blue,
-        Color::Green,
-        Color::BrightRed,
-    ];
+/// The colors workers are drawn in, in order; [`worker_color_index`] picks one.
+pub const WORKER_COLORS: [Color; 6] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Blue,
+    Color::Green,
+    Color::BrightRed,
+];
+
+/// Which of [`WORKER_COLORS`] a worker is drawn in: the same for the same name, in
+/// the terminal and in the book's pictures.
+pub fn worker_color_index(worker: &str) -> usize {
     let hash = worker
         .bytes()
         .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
-    COLORS[hash % COLORS.len()]
+    hash % WORKER_COLORS.len()
+}
+
+fn worker_color(worker: &str) -> Color {
+    WORKER_COLORS[worker_color_index(worker)]
 }
 
 /// An event line as [`describe`] prints it (without color), read back by the tests

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
+
+mod pictures;
 use workbook::server::{Fault, PictureServer, ServerConfig};
 
 /// Make (or check) the book's transcripts from real runs.
@@ -280,6 +282,22 @@ fn transcripts() -> Vec<Transcript> {
         Transcript {
             mask: lesson12_profiles,
             ..t(
+                "lesson12/count10.txt",
+                "cargo run --bin lesson12 -- --count 10",
+                Lesson("lesson12", &["--count", "10"]),
+            )
+        },
+        Transcript {
+            mask: lesson12_profiles,
+            ..t(
+                "lesson12/count100.txt",
+                "cargo run --bin lesson12 -- --count 100",
+                Lesson("lesson12", &["--count", "100"]),
+            )
+        },
+        Transcript {
+            mask: lesson12_profiles,
+            ..t(
                 "lesson12/all.txt",
                 "cargo run --bin lesson12",
                 Lesson("lesson12", &[]),
@@ -360,7 +378,10 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         println!("python3 not found: the Python transcripts are skipped");
     }
     let folder = root.join("book/src/transcripts");
+    let pictures_folder = root.join("book/src/pictures");
     let mut all_same = true;
+    // What each transcript's run printed, for the pictures drawn from several runs.
+    let mut made: Vec<(&str, String)> = Vec::new();
     let chosen: Vec<Transcript> = transcripts()
         .into_iter()
         .filter(|t| {
@@ -422,6 +443,80 @@ fn run(args: &Args) -> anyhow::Result<bool> {
                 started.elapsed().as_secs_f64()
             );
         }
+        made.push((transcript.file, text.clone()));
+        // A transcript with a timeline gets its picture, drawn from the same run.
+        if pictures::downloads_in(&text) > 0 {
+            let name = transcript.file.replace(".txt", ".svg");
+            let svg = pictures::timeline(&text).with_context(|| format!("drawing {name}"))?;
+            pictures::check_svg(&svg).with_context(|| format!("drawing {name}"))?;
+            if !args.check {
+                write(&pictures_folder.join(&name), &svg)?;
+                println!("drew     pictures/{name}");
+            }
+        }
+    }
+    // Lesson 12 at 10, 100 and 1,000 pictures: time and memory against the count.
+    let runs: Vec<&str> = [
+        "lesson12/count10.txt",
+        "lesson12/count100.txt",
+        "lesson12/all.txt",
+    ]
+    .iter()
+    .filter_map(|file| made.iter().find(|(f, _)| f == file))
+    .map(|(_, text)| text.as_str())
+    .collect();
+    if runs.len() == 3 {
+        let name = "lesson12/against-pictures.svg";
+        let svg = pictures::against_pictures(&runs).with_context(|| format!("drawing {name}"))?;
+        pictures::check_svg(&svg).with_context(|| format!("drawing {name}"))?;
+        if !args.check {
+            write(&pictures_folder.join(name), &svg)?;
+            println!("drew     pictures/{name}");
+        }
+    }
+    // The measured tables' charts, drawn from the tables themselves: a chart that
+    // differs from what its table draws now is stale.
+    for chart in pictures::CHARTS {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|only| !chart.file.starts_with(only))
+        {
+            continue;
+        }
+        let table_path = root.join("book/src/measured").join(chart.table);
+        let table = std::fs::read_to_string(&table_path)
+            .with_context(|| format!("reading {}", table_path.display()))?;
+        let svg = pictures::chart(chart, &table)
+            .with_context(|| format!("drawing {} from {}", chart.file, chart.table))?;
+        let path = pictures_folder.join(chart.file);
+        if args.check {
+            if std::fs::read_to_string(&path).ok().as_deref() == Some(svg.as_str()) {
+                println!("same     pictures/{}", chart.file);
+            } else {
+                all_same = false;
+                println!(
+                    "CHANGED  pictures/{}: not what measured/{} draws now",
+                    chart.file, chart.table
+                );
+            }
+        } else {
+            write(&path, &svg)?;
+            println!("drew     pictures/{}", chart.file);
+        }
+    }
+    // Every picture a chapter shows is there and is well-formed SVG.
+    if args.check && args.only.is_none() {
+        for (chapter, picture) in included_pictures(&root.join("book/src"))? {
+            let path = root.join("book/src").join(&picture);
+            let verdict = std::fs::read_to_string(&path)
+                .context("missing")
+                .and_then(|text| pictures::check_svg(&text));
+            if let Err(error) = verdict {
+                all_same = false;
+                println!("BROKEN   {picture} (shown by {chapter}): {error:#}");
+            }
+        }
     }
     if args.check && args.only.is_none() {
         // A transcript nobody makes any more is stale.
@@ -444,6 +539,34 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         );
     }
     Ok(all_same)
+}
+
+/// Writes `text` to `path`, making its folder first.
+fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Every `pictures/….svg` that a chapter under `book` refers to, with the chapter.
+fn included_pictures(book: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(book)? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|ext| ext != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        let chapter = path.file_name().unwrap_or_default().to_string_lossy();
+        for (at, _) in text.match_indices("pictures/") {
+            let rest = &text[at..];
+            if let Some(end) = rest.find(".svg") {
+                found.push((chapter.to_string(), rest[..end + 4].to_string()));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Runs one transcript's program in a fresh scratch folder; returns what the book shows.

@@ -1,0 +1,588 @@
+//! The book's pictures, drawn with plotters' SVG backend (no system fonts needed):
+//!
+//! - a timeline for every transcript that prints download events, drawn from that
+//!   transcript's own lines (the same run, so picture and text always agree);
+//! - a chart for the measured tables (`book/src/measured/*.md`) that have a size
+//!   column, drawn from the table itself (so a chart can never disagree with its table).
+//!
+//! Pictures have a white background of their own, so they read the same in mdBook's
+//! light and dark themes, and are drawn 560 px wide with large text: a phone shows
+//! them at about 350 px.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, bail};
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use workbook::timeline::{PrintedEvent, worker_color_index};
+
+const WIDTH: u32 = 560;
+const FONT: &str = "sans-serif";
+
+/// The terminal's worker colors (`timeline::WORKER_COLORS`: cyan, yellow, magenta,
+/// blue, green, bright red), dark enough to read on white.
+const WORKER_RGB: [RGBColor; 6] = [
+    RGBColor(0, 150, 170),
+    RGBColor(200, 145, 0),
+    RGBColor(175, 40, 175),
+    RGBColor(40, 90, 220),
+    RGBColor(30, 150, 60),
+    RGBColor(225, 60, 60),
+];
+/// A failed download: black with white `FAILED` on it (red is a worker's color).
+const FAILED: RGBColor = RGBColor(30, 30, 30);
+
+/// One download: from its start to its end (a download that never ended is only its
+/// start, as the terminal's `?`).
+struct Bar {
+    label: String,
+    worker: String,
+    start: f64,
+    end: f64,
+    how: Ended,
+}
+
+#[derive(PartialEq)]
+enum Ended {
+    Saved,
+    Failed,
+    Never,
+}
+
+/// Pairs printed start and end events, in the order the downloads started.
+fn bars(events: &[PrintedEvent]) -> Vec<Bar> {
+    let mut bars: Vec<(Bar, u32, usize)> = Vec::new();
+    for event in events {
+        match event.kind.as_str() {
+            "start" => bars.push((
+                Bar {
+                    label: format!("file {} {}", event.file, event.worker),
+                    worker: event.worker.clone(),
+                    start: event.seconds,
+                    // Nobody knows when it stopped: drawn as a mark at its start.
+                    end: event.seconds,
+                    how: Ended::Never,
+                },
+                event.pid,
+                event.file,
+            )),
+            kind => {
+                if let Some((bar, _, _)) = bars.iter_mut().rev().find(|(bar, pid, file)| {
+                    *pid == event.pid && *file == event.file && bar.how == Ended::Never
+                }) {
+                    bar.end = event.seconds.max(bar.start);
+                    bar.how = if kind == "saved" {
+                        Ended::Saved
+                    } else {
+                        Ended::Failed
+                    };
+                }
+            }
+        }
+    }
+    let mut bars: Vec<Bar> = bars.into_iter().map(|(bar, _, _)| bar).collect();
+    // In the order they started, as the terminal's timeline draws them.
+    bars.sort_by(|a, b| a.start.total_cmp(&b.start));
+    bars
+}
+
+/// How many downloads a transcript's timeline holds (0: it has none).
+pub fn downloads_in(transcript: &str) -> usize {
+    bars(&workbook::timeline::read_printed_events(transcript)).len()
+}
+
+/// The timeline of a transcript's printed events as an SVG picture.
+pub fn timeline(transcript: &str) -> anyhow::Result<String> {
+    let bars = bars(&workbook::timeline::read_printed_events(transcript));
+    if bars.is_empty() {
+        bail!("the transcript has no download events to draw");
+    }
+    // The run's total (`total 0.91 s, ...`), else the last end.
+    let total = transcript
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("total ")?
+                .split(' ')
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
+        .unwrap_or(0.0)
+        .max(bars.iter().map(|bar| bar.end).fold(0.0, f64::max))
+        * 1.04;
+    let rows = bars.len() as u32;
+    let height = 90 + 34 * rows;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(44)
+            .y_label_area_size(150)
+            // `into_segmented` gives one segment per value: rows - 1 is the last row.
+            .build_cartesian_2d(0.0..total.max(0.001), (0..rows - 1).into_segmented())?;
+        // Row 0 at the top, as in the terminal.
+        let row_label = |value: &SegmentValue<u32>| match value {
+            SegmentValue::CenterOf(row) if *row < rows => {
+                bars[(rows - 1 - row) as usize].label.clone()
+            }
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(rows as usize)
+            .y_label_formatter(&row_label)
+            .x_labels(6)
+            .x_label_formatter(&|s| tick(*s))
+            .x_desc("seconds since the downloads started")
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?;
+        for (i, bar) in bars.iter().enumerate() {
+            let row = rows - 1 - i as u32;
+            let color = WORKER_RGB[worker_color_index(&bar.worker)];
+            let (from, to) = (
+                (bar.start, SegmentValue::Exact(row)),
+                (bar.end, SegmentValue::Exact(row + 1)),
+            );
+            let mut rect = match bar.how {
+                Ended::Saved => Rectangle::new([from, to], color.filled()),
+                Ended::Failed => Rectangle::new([from, to], FAILED.filled()),
+                Ended::Never => Rectangle::new(
+                    [
+                        from,
+                        (bar.start + total * 0.012, SegmentValue::Exact(row + 1)),
+                    ],
+                    color.filled(),
+                ),
+            };
+            rect.set_margin(6, 6, 0, 0);
+            chart.draw_series(std::iter::once(rect))?;
+            let mark = match bar.how {
+                Ended::Saved => None,
+                Ended::Failed => Some(("FAILED", FAILED)),
+                Ended::Never => Some(("? started, never ended", BLACK)),
+            };
+            if let Some((text, color)) = mark {
+                // Inside the bar's row, left of its end: stays in the picture.
+                let after = if bar.how == Ended::Never { 0.025 } else { 0.01 };
+                let at = (bar.start + total * after, SegmentValue::CenterOf(row));
+                let ink = if bar.how == Ended::Failed {
+                    WHITE
+                } else {
+                    color
+                };
+                let style = TextStyle::from((FONT, 14).into_font()).color(&ink).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                );
+                chart.draw_series(std::iter::once(Text::new(text, at, style)))?;
+            }
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// One series of a measured table: `variant -> [(size, median in seconds)]`.
+type Series = BTreeMap<String, Vec<(f64, f64)>>;
+
+/// Reads the first table of a measured file that has a `size` column.
+fn read_table(markdown: &str, group: &str) -> anyhow::Result<Series> {
+    let mut series = Series::new();
+    let mut in_group = false;
+    for line in markdown.lines() {
+        if line.starts_with("**") {
+            in_group = line.starts_with(&format!("**{group}"))
+                && line[2 + group.len()..].starts_with([' ', '*']);
+            continue;
+        }
+        if !in_group || !line.starts_with("| ") || line.starts_with("| variant") {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (variant, size, median) = (cells[1], cells[2], cells[3]);
+        let size: f64 = size.parse().with_context(|| format!("size in {line:?}"))?;
+        series
+            .entry(variant.to_string())
+            .or_default()
+            .push((size, seconds(median)?));
+    }
+    if series.is_empty() {
+        bail!("no table of {group} with a size column");
+    }
+    Ok(series)
+}
+
+/// `25.81 ms` -> 0.02581.
+fn seconds(text: &str) -> anyhow::Result<f64> {
+    let (number, unit) = text
+        .split_once(' ')
+        .with_context(|| format!("a time: {text:?}"))?;
+    let number: f64 = number
+        .parse()
+        .with_context(|| format!("a time: {text:?}"))?;
+    let scale = match unit {
+        "ns" => 1e-9,
+        "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        _ => bail!("a time unit: {text:?}"),
+    };
+    Ok(number * scale)
+}
+
+/// A chart of a measured table: what it shows and how to read the table into it.
+pub struct Chart {
+    /// The picture's file under `book/src/pictures/`.
+    pub file: &'static str,
+    /// The table's file under `book/src/measured/`, and the group in it.
+    pub table: &'static str,
+    pub group: &'static str,
+    pub y: Y,
+    pub x_desc: &'static str,
+    /// Where the legend goes: a corner the lines leave empty.
+    pub legend: SeriesLabelPosition,
+}
+
+/// What the chart's y axis shows.
+pub enum Y {
+    /// Each variant's speedup over the `sequential` variant of the same size.
+    SpeedupOverSequential,
+    /// Each variant's speedup over its own smallest size (one worker).
+    SpeedupOverOne,
+    /// The median time, against a logarithmic x axis.
+    Time,
+}
+
+pub const CHARTS: &[Chart] = &[
+    Chart {
+        file: "lesson06/measured.svg",
+        table: "lesson06.md",
+        group: "lesson06",
+        y: Y::SpeedupOverSequential,
+        x_desc: "pictures",
+        legend: SeriesLabelPosition::UpperLeft,
+    },
+    Chart {
+        file: "lesson09/measured.svg",
+        table: "lesson09.md",
+        group: "lesson09",
+        y: Y::SpeedupOverOne,
+        x_desc: "worker threads",
+        legend: SeriesLabelPosition::UpperLeft,
+    },
+    Chart {
+        file: "lesson12/measured.svg",
+        table: "lesson12.md",
+        group: "lesson12",
+        y: Y::Time,
+        x_desc: "pictures",
+        legend: SeriesLabelPosition::UpperLeft,
+    },
+    Chart {
+        file: "lesson13/amdahl.svg",
+        table: "lesson13.md",
+        group: "lesson13 amdahl",
+        y: Y::SpeedupOverOne,
+        x_desc: "worker threads",
+        legend: SeriesLabelPosition::LowerRight,
+    },
+];
+
+/// Draws `chart` from the measured table's text.
+pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
+    let table = read_table(markdown, chart.group)?;
+    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for (variant, points) in &table {
+        let points: Vec<(f64, f64)> = match chart.y {
+            Y::Time => points.clone(),
+            Y::SpeedupOverOne => {
+                let Some(&(_, one)) = points.iter().min_by(|a, b| a.0.total_cmp(&b.0)) else {
+                    continue;
+                };
+                points.iter().map(|&(x, t)| (x, one / t)).collect()
+            }
+            Y::SpeedupOverSequential => {
+                if variant == "sequential" {
+                    continue;
+                }
+                let sequential = &table["sequential"];
+                points
+                    .iter()
+                    .filter_map(|&(x, t)| {
+                        let (_, s) = sequential.iter().find(|(sx, _)| *sx == x)?;
+                        Some((x, s / t))
+                    })
+                    .collect()
+            }
+        };
+        lines.push((variant.clone(), points));
+    }
+    let xs = lines.iter().flat_map(|(_, p)| p.iter().map(|&(x, _)| x));
+    let ys = lines.iter().flat_map(|(_, p)| p.iter().map(|&(_, y)| y));
+    let (x_min, x_max) = xs.fold((f64::MAX, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let y_max = ys.fold(0.0f64, f64::max);
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 400)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(44)
+            .y_label_area_size(64);
+        let y_desc = match chart.y {
+            Y::Time => "median time (s)",
+            Y::SpeedupOverSequential => "speedup over sequential",
+            Y::SpeedupOverOne => "speedup over 1 worker",
+        };
+        macro_rules! finish {
+            ($chart:expr) => {{
+                let mut c = $chart;
+                c.configure_mesh()
+                    // Pictures and workers are whole numbers: no tick at 2.5.
+                    .x_label_formatter(&|x| {
+                        if x.fract() == 0.0 {
+                            tick(*x)
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .y_label_formatter(&|y| tick(*y))
+                    .x_desc(chart.x_desc)
+                    .y_desc(y_desc)
+                    .label_style((FONT, 15))
+                    .axis_desc_style((FONT, 15))
+                    .light_line_style(WHITE)
+                    .bold_line_style(RGBColor(225, 225, 225))
+                    .draw()?;
+                if !matches!(chart.y, Y::Time) {
+                    let gray = RGBColor(120, 120, 120);
+                    c.draw_series(LineSeries::new(
+                        [(x_min.min(1.0) - 0.2, 1.0), (x_max + 0.5, 1.0)],
+                        gray.stroke_width(1),
+                    ))?
+                    .label("1x: no faster")
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], gray));
+                }
+                for (i, (variant, points)) in lines.iter().enumerate() {
+                    let color = WORKER_RGB[i % WORKER_RGB.len()];
+                    c.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
+                        .label(variant.clone())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                        });
+                    c.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+                }
+                c.configure_series_labels()
+                    .position(chart.legend.clone())
+                    .label_font((FONT, 15))
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(RGBColor(200, 200, 200))
+                    .draw()?;
+            }};
+        }
+        match chart.y {
+            Y::Time => {
+                finish!(builder.build_cartesian_2d(
+                    (x_min * 0.8..x_max * 1.25).log_scale(),
+                    0.0..y_max * 1.15
+                )?)
+            }
+            _ => finish!(builder.build_cartesian_2d(
+                x_min.min(1.0) - 0.2..x_max + 0.5,
+                0.0..(y_max * 1.15).max(1.2)
+            )?),
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Lesson 12's table rows (`async 1000 868.14 ms 1.0x 991.16 ms 51.3 45 KB 1000
+/// tasks`) from several runs at different counts: each way's wall time and the process
+/// tree's peak memory against the number of pictures (a logarithmic axis), drawn one above the other. Rayon
+/// is left out: it downloads at most 20 whatever the count (the chapter says why).
+pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
+    let mut wall = Series::new();
+    let mut memory = Series::new();
+    for run in runs {
+        let mut in_table = false;
+        for line in run.lines() {
+            if line.starts_with("way ") {
+                in_table = true;
+                continue;
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            // A row: a way, then its number of pictures; rayon's is not drawn.
+            let pictures = words.get(1).and_then(|n| n.parse::<u32>().ok());
+            let (true, Some(pictures)) = (in_table && words.len() >= 8, pictures) else {
+                continue;
+            };
+            if words[0] == "rayon" {
+                continue;
+            }
+            let pictures = f64::from(pictures);
+            let took = seconds(&format!("{} {}", words[2], words[3]))?;
+            let peak: f64 = words[7]
+                .parse()
+                .with_context(|| format!("peak MB in {line:?}"))?;
+            wall.entry(words[0].into())
+                .or_default()
+                .push((pictures, took));
+            memory
+                .entry(words[0].into())
+                .or_default()
+                .push((pictures, peak));
+        }
+    }
+    if wall.values().all(|points| points.len() < 2) {
+        bail!("fewer than two counts of pictures to draw against");
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 640)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (top, bottom) = root.split_vertically(320);
+        for (area, series, y_desc) in [
+            (&top, &wall, "wall time (s)"),
+            (&bottom, &memory, "peak memory (MB)"),
+        ] {
+            let y_max = series
+                .values()
+                .flatten()
+                .map(|&(_, y)| y)
+                .fold(0.0f64, f64::max);
+            let x_max = series
+                .values()
+                .flatten()
+                .map(|&(x, _)| x)
+                .fold(0.0f64, f64::max);
+            let x_min = series
+                .values()
+                .flatten()
+                .map(|&(x, _)| x)
+                .fold(f64::MAX, f64::min);
+            let mut c = ChartBuilder::on(area)
+                .margin(12)
+                .margin_right(24)
+                .x_label_area_size(44)
+                .y_label_area_size(64)
+                .build_cartesian_2d((x_min * 0.8..x_max * 1.25).log_scale(), 0.0..y_max * 1.15)?;
+            c.configure_mesh()
+                .x_label_formatter(&|x| tick(*x))
+                .y_label_formatter(&|y| tick(*y))
+                .x_desc("pictures")
+                .y_desc(y_desc)
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 15))
+                .light_line_style(WHITE)
+                .bold_line_style(RGBColor(225, 225, 225))
+                .draw()?;
+            for (i, (way, points)) in series.iter().enumerate() {
+                let color = WORKER_RGB[i % WORKER_RGB.len()];
+                c.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
+                    .label(way.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                    });
+                c.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+            }
+            c.configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font((FONT, 15))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(200, 200, 200))
+                .draw()?;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// A tick label: `2`, `0.25`, `0.001` (no `2.0`, no `0.30000000000000004`).
+fn tick(x: f64) -> String {
+    let text = format!("{x:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Checks that `text` is a well-formed SVG document; returns how many rectangles it
+/// draws (the timeline's bars are among them).
+pub fn check_svg(text: &str) -> anyhow::Result<usize> {
+    let document = roxmltree::Document::parse(text).context("not well-formed XML")?;
+    let root = document.root_element();
+    if root.tag_name().name() != "svg" {
+        bail!(
+            "the root element is <{}>, not <svg>",
+            root.tag_name().name()
+        );
+    }
+    for attribute in ["width", "height", "viewBox"] {
+        if root.attribute(attribute).is_none() {
+            bail!("<svg> has no {attribute}");
+        }
+    }
+    Ok(document
+        .descendants()
+        .filter(|node| node.has_tag_name("rect"))
+        .count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUN: &str = "\
+  0.009s  pid 24941   Process-1    file 0  start http://x
+  0.014s  pid 24943   Process-2    file 1  start http://x
+  0.314s  pid 24941   Process-1    file 0  saved downloads/lesson06/0.jpg (217113 bytes)
+  0.322s  pid 24943   Process-2    file 1  FAILED http://x: HTTP 500
+total 0.33 s, 1 of 2 files, 2 downloads, 1 failed, 2 requests
+";
+
+    #[test]
+    fn a_timeline_is_svg_with_a_bar_per_download() {
+        assert_eq!(downloads_in(RUN), 2);
+        let svg = timeline(RUN).unwrap();
+        // The white background, the plot area, two bars (plotters draws more
+        // rectangles for the frame, so count at least).
+        assert!(check_svg(&svg).unwrap() >= 3);
+        assert!(svg.contains("file 1 Process-2"));
+        assert!(svg.contains("FAILED"));
+    }
+
+    #[test]
+    fn a_chart_reads_its_table() {
+        let table = "\
+**lesson06 (20 ms)** (linux)
+
+| variant | size | median | 95% interval | vs sequential |
+|---|---|---|---|---|
+| sequential | 1 | 25.81 ms | x | 1.00x |
+| threads | 1 | 26.69 ms | x | 0.97x |
+| sequential | 5 | 116.97 ms | x | 1.00x |
+| threads | 5 | 27.86 ms | x | 4.20x |
+";
+        let svg = chart(&CHARTS[0], table).unwrap();
+        check_svg(&svg).unwrap();
+        assert!(svg.contains("threads"));
+        assert!(read_table(table, "lesson13 amdahl").is_err());
+        assert!((seconds("25.81 ms").unwrap() - 0.02581).abs() < 1e-12);
+    }
+
+    #[test]
+    fn broken_svg_is_refused() {
+        assert!(check_svg("<svg width='1'").is_err());
+        assert!(check_svg("<html></html>").is_err());
+    }
+}
