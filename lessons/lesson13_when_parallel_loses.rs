@@ -155,23 +155,28 @@ fn on_threads(
     )
 }
 
-/// Draws each job as a bar on one time axis: a staircase means one at a time.
-fn draw(spans: &[(Duration, Duration)], total: Duration) {
+/// Draws rows of bars on one time axis: a row is a job or a worker, with the spans
+/// it was busy. A staircase means one at a time; a short row, a worker left idle.
+fn draw(rows: &[(String, Vec<(Duration, Duration)>)], total: Duration) {
     const WIDTH: usize = 40;
     let column =
         |t: Duration| ((t.as_secs_f64() / total.as_secs_f64().max(1e-9)) * WIDTH as f64) as usize;
-    for (i, &(from, to)) in spans.iter().enumerate() {
-        let (a, b) = (
-            column(from).min(WIDTH - 1),
-            column(to).clamp(column(from) + 1, WIDTH),
-        );
-        say!(
-            "   job {i} |{}{}{}|",
-            " ".repeat(a),
-            "#".repeat(b - a),
-            " ".repeat(WIDTH - b)
-        );
+    for (label, spans) in rows {
+        let mut line = [' '; WIDTH];
+        for &(from, to) in spans {
+            let a = column(from).min(WIDTH - 1);
+            let b = column(to).clamp(a + 1, WIDTH);
+            line[a..b].fill('#');
+        }
+        say!("   {label} |{}|", line.iter().collect::<String>());
     }
+}
+
+/// One row per job, for `draw`.
+fn job_rows(spans: &[(Duration, Duration)]) -> Vec<(String, Vec<(Duration, Duration)>)> {
+    let rows = spans.iter().enumerate();
+    rows.map(|(i, &span)| (format!("job {i}"), vec![span]))
+        .collect()
 }
 
 // ANCHOR: lock
@@ -189,7 +194,7 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
         *total = total.wrapping_add(work(n)); // the work is done under the lock
     });
     say!("   the lock held during the work: {}", duration(wide));
-    draw(&spans, wide);
+    draw(&job_rows(&spans), wide);
     let (narrow, spans) = on_threads(jobs.len(), &jobs, |n| {
         let result = work(n); // the work outside the lock
         let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
@@ -200,7 +205,7 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
         duration(narrow),
         wide.as_secs_f64() / narrow.as_secs_f64().max(1e-9)
     );
-    draw(&spans, narrow);
+    draw(&job_rows(&spans), narrow);
 }
 // ANCHOR_END: lock
 
@@ -222,23 +227,43 @@ fn uneven_work(cpus: usize, unit: u64) {
             black_box(work(n));
         })
     });
-    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it.
+    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it. Each
+    // worker notes when it was busy, for the timeline.
     let start = Instant::now();
+    let busy = Mutex::new(Vec::new());
     thread::scope(|s| {
-        for chunk in jobs.chunks(jobs.len().div_ceil(cpus)) {
+        for (worker, chunk) in jobs.chunks(jobs.len().div_ceil(cpus)).enumerate() {
+            let (busy, start) = (&busy, &start);
             s.spawn(move || {
+                let from = start.elapsed();
                 for &n in chunk {
                     black_box(work(n));
                 }
+                let span = (from, start.elapsed());
+                busy.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((worker, span));
             });
         }
     });
     let chunks = start.elapsed();
-    let stealing = best_of(1, || {
-        jobs.par_iter().with_max_len(1).for_each(|&n| {
-            black_box(work(n));
-        })
+    let chunk_rows = worker_rows(busy.into_inner().unwrap_or_else(|p| p.into_inner()));
+    // Work stealing: rayon hands out one job at a time (`with_max_len(1)`); an idle
+    // worker takes the next one. Each job notes which pool thread ran it.
+    let start = Instant::now();
+    let busy = Mutex::new(Vec::new());
+    jobs.par_iter().with_max_len(1).for_each(|&n| {
+        let from = start.elapsed();
+        black_box(work(n));
+        let worker = rayon::current_thread_index().unwrap_or(0);
+        let span = (from, start.elapsed());
+        busy.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((worker, span));
     });
+    let stealing = start.elapsed();
+    let stealing_rows = worker_rows(busy.into_inner().unwrap_or_else(|p| p.into_inner()));
+
     let ratio = |t: Duration| sequential.as_secs_f64() / t.as_secs_f64().max(1e-9);
     say!("   sequential {}", duration(sequential));
     say!(
@@ -246,11 +271,29 @@ fn uneven_work(cpus: usize, unit: u64) {
         duration(chunks),
         ratio(chunks)
     );
+    draw(&chunk_rows, chunks);
     say!(
         "   rayon (work stealing) {}: {:.2}x",
         duration(stealing),
         ratio(stealing)
     );
+    draw(&stealing_rows, stealing);
+}
+
+/// One row per worker, with every span it was busy, for `draw`.
+fn worker_rows(
+    mut busy: Vec<(usize, (Duration, Duration))>,
+) -> Vec<(String, Vec<(Duration, Duration)>)> {
+    busy.sort_by_key(|&(worker, span)| (worker, span));
+    let mut rows: Vec<(String, Vec<(Duration, Duration)>)> = Vec::new();
+    for (worker, span) in busy {
+        let label = format!("worker {worker}");
+        match rows.last_mut() {
+            Some((last, spans)) if *last == label => spans.push(span),
+            _ => rows.push((label, vec![span])),
+        }
+    }
+    rows
 }
 // ANCHOR_END: uneven
 

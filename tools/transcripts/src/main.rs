@@ -445,9 +445,17 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         }
         made.push((transcript.file, text.clone()));
         // A transcript with a timeline gets its picture, drawn from the same run.
-        if pictures::downloads_in(&text) > 0 {
+        let draw: Option<fn(&str) -> anyhow::Result<String>> = if pictures::downloads_in(&text) > 0
+        {
+            Some(pictures::timeline)
+        } else if pictures::bar_groups_in(&text) > 0 {
+            Some(pictures::bar_groups)
+        } else {
+            None
+        };
+        if let Some(draw) = draw {
             let name = transcript.file.replace(".txt", ".svg");
-            let svg = pictures::timeline(&text).with_context(|| format!("drawing {name}"))?;
+            let svg = draw(&text).with_context(|| format!("drawing {name}"))?;
             pictures::check_svg(&svg).with_context(|| format!("drawing {name}"))?;
             if !args.check {
                 write(&pictures_folder.join(&name), &svg)?;

@@ -122,7 +122,7 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
             .x_label_area_size(44)
             .y_label_area_size(150)
             // `into_segmented` gives one segment per value: rows - 1 is the last row.
-            .build_cartesian_2d(0.0..total.max(0.001), (0..rows - 1).into_segmented())?;
+            .build_cartesian_2d(0.0..total.max(0.001), (0..rows.max(2) - 1).into_segmented())?;
         // Row 0 at the top, as in the terminal.
         let row_label = |value: &SegmentValue<u32>| match value {
             SegmentValue::CenterOf(row) if *row < rows => {
@@ -184,6 +184,138 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
                     ),
                 );
                 chart.draw_series(std::iter::once(Text::new(text, at, style)))?;
+            }
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Groups of text bars (`   job 0 |#####     |`) under a heading that names the
+/// group's total time (`   fixed chunks 179.75 ms: 1.42x`), as lesson 13 prints them:
+/// (heading, total seconds, rows of (label, busy spans as fractions of the total)).
+type BarGroup = (String, f64, Vec<(String, Vec<(f64, f64)>)>);
+
+fn text_bar_groups(transcript: &str) -> Vec<BarGroup> {
+    let mut groups: Vec<BarGroup> = Vec::new();
+    let mut heading: Option<(String, f64)> = None;
+    for line in transcript.lines() {
+        let trimmed = line.trim();
+        let bar = trimmed
+            .split_once(" |")
+            .filter(|(_, rest)| rest.ends_with('|') && rest.chars().all(|c| " #|".contains(c)));
+        let Some((label, rest)) = bar else {
+            heading = first_duration(trimmed).map(|total| {
+                let title = trimmed.split([':', ',']).next().unwrap_or(trimmed);
+                (title.trim().to_string(), total)
+            });
+            continue;
+        };
+        let cells: Vec<char> = rest.trim_end_matches('|').chars().collect();
+        let width = cells.len().max(1) as f64;
+        let mut spans = Vec::new();
+        let mut from = None;
+        for (i, &cell) in cells.iter().chain(std::iter::once(&' ')).enumerate() {
+            match (cell == '#', from) {
+                (true, None) => from = Some(i),
+                (false, Some(start)) => {
+                    spans.push((start as f64 / width, i as f64 / width));
+                    from = None;
+                }
+                _ => {}
+            }
+        }
+        match (groups.last_mut(), &heading) {
+            (Some(group), None) => group.2.push((label.to_string(), spans)),
+            (_, Some((title, total))) => {
+                groups.push((title.clone(), *total, vec![(label.to_string(), spans)]));
+                heading = None;
+            }
+            (None, None) => {}
+        }
+    }
+    groups
+}
+
+/// The first `<number> <unit>` of a line, in seconds.
+fn first_duration(line: &str) -> Option<f64> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words.windows(2).find_map(|pair| {
+        let unit = pair[1].trim_end_matches([':', ',']);
+        matches!(unit, "ns" | "µs" | "ms" | "s")
+            .then(|| seconds(&format!("{} {unit}", pair[0])).ok())
+            .flatten()
+    })
+}
+
+/// How many groups of text bars a transcript holds (0: none).
+pub fn bar_groups_in(transcript: &str) -> usize {
+    text_bar_groups(transcript).len()
+}
+
+/// Lesson 13's text bars as a picture: one panel per group, one above the other, on a
+/// time axis in milliseconds shared by the groups of the same rows.
+pub fn bar_groups(transcript: &str) -> anyhow::Result<String> {
+    let groups = text_bar_groups(transcript);
+    if groups.is_empty() {
+        bail!("the transcript has no text bars to draw");
+    }
+    let panel_height = |rows: usize| 80 + 34 * rows as u32;
+    let height: u32 = groups.iter().map(|g| panel_height(g.2.len())).sum();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut rest = root.clone();
+        for (title, total, rows) in &groups {
+            let (area, below) = rest.split_vertically(panel_height(rows.len()));
+            rest = below;
+            let n = rows.len() as u32;
+            let total_ms = total * 1000.0;
+            // Groups of the same rows (the two lock runs, say) share one axis, so that
+            // a shorter run is a shorter picture.
+            let first = rows.first().map(|row| row.0.as_str());
+            let axis_ms = groups
+                .iter()
+                .filter(|group| group.2.first().map(|row| row.0.as_str()) == first)
+                .map(|group| group.1 * 1000.0)
+                .fold(total_ms, f64::max);
+            let mut chart = ChartBuilder::on(&area)
+                .caption(title, (FONT, 15))
+                .margin(8)
+                .margin_right(24)
+                .x_label_area_size(28)
+                .y_label_area_size(90)
+                .build_cartesian_2d(0.0..axis_ms, (0..n.max(2) - 1).into_segmented())?;
+            let row_label = |value: &SegmentValue<u32>| match value {
+                SegmentValue::CenterOf(row) if *row < n => rows[(n - 1 - row) as usize].0.clone(),
+                _ => String::new(),
+            };
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n as usize)
+                .y_label_formatter(&row_label)
+                .x_labels(5)
+                .x_label_formatter(&|ms| format!("{} ms", tick(*ms)))
+                .label_style((FONT, 14))
+                .light_line_style(WHITE)
+                .bold_line_style(RGBColor(225, 225, 225))
+                .draw()?;
+            for (i, (label, spans)) in rows.iter().enumerate() {
+                let row = n - 1 - i as u32;
+                let color = WORKER_RGB[worker_color_index(label)];
+                for &(from, to) in spans {
+                    let mut rect = Rectangle::new(
+                        [
+                            (from * total_ms, SegmentValue::Exact(row)),
+                            (to * total_ms, SegmentValue::Exact(row + 1)),
+                        ],
+                        color.filled(),
+                    );
+                    rect.set_margin(5, 5, 0, 0);
+                    chart.draw_series(std::iter::once(rect))?;
+                }
             }
         }
         root.present()?;
@@ -578,6 +710,25 @@ total 0.33 s, 1 of 2 files, 2 downloads, 1 failed, 2 requests
         assert!(svg.contains("threads"));
         assert!(read_table(table, "lesson13 amdahl").is_err());
         assert!((seconds("25.81 ms").unwrap() - 0.02581).abs() < 1e-12);
+    }
+
+    #[test]
+    fn text_bars_are_read_under_their_heading() {
+        let run = "\
+   the lock held during the work: 40.33 ms
+   job 0 |####    |
+   job 1 |  ######|
+   fixed chunks 179.75 ms: 1.42x
+   worker 0 |########|
+   worker 1 |##  ##  |
+";
+        let groups = text_bar_groups(run);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].0, "the lock held during the work");
+        assert!((groups[0].1 - 0.04033).abs() < 1e-9);
+        assert_eq!(groups[0].2[1].1, [(0.25, 1.0)]);
+        assert_eq!(groups[1].2[1].1, [(0.0, 0.25), (0.5, 0.75)]);
+        check_svg(&bar_groups(run).unwrap()).unwrap();
     }
 
     #[test]
