@@ -135,14 +135,20 @@ if cargo build --bins --quiet --target "$target"; then
       *) quick=(--latency-ms 20 --out "$out/$bin") ;;
     esac
     log=$out/$bin.log
-    status=0
-    NO_COLOR=1 timeout 300 wine "$target_dir/$target/debug/$bin.exe" "${quick[@]}" \
-      >"$log" 2>&1 || status=$?
-    tail -n 3 "$log"
-    if [ "$status" -ne 0 ]; then
-      echo "   (exit status $status; the whole output:)"
+    # Wine 8 now and then fails to create a process ("Internal error. (os error
+    # 1359)", seen in lesson 07's children): a lesson that fails runs once more, and
+    # only a second failure counts. Both outputs are shown.
+    for attempt in 1 2; do
+      status=0
+      NO_COLOR=1 timeout 300 wine "$target_dir/$target/debug/$bin.exe" "${quick[@]}" \
+        >"$log" 2>&1 || status=$?
+      tail -n 3 "$log"
+      [ "$status" -eq 0 ] && break
+      echo "   (attempt $attempt: exit status $status; the whole output:)"
       sed 's/^/   | /' "$log"
-      fail "$bin ${quick[*]} under Wine: exit status $status"
+    done
+    if [ "$status" -ne 0 ]; then
+      fail "$bin ${quick[*]} under Wine: exit status $status, twice"
     fi
   done
 else
@@ -156,10 +162,16 @@ step "cargo test --target $target, under Wine"
 # Skipped: tests/compile_fail.rs runs the host's rustc, which no Windows program under
 # Wine can run (not found; a Linux rustc given by path starts, but Wine hands back no
 # process handle for it). It checks compiler messages, nothing about Windows.
-status=0
-env -u WORKBOOK_CI timeout "${WINDOWS_TEST_TIMEOUT:-900}" \
-  cargo test --no-fail-fast --target "$target" \
-  -- --skip every_example_fails_with_the_error_the_book_shows || status=$?
+# As above, a failed run is repeated once (Wine's process creation), and only a
+# second failure counts.
+for attempt in 1 2; do
+  status=0
+  env -u WORKBOOK_CI timeout "${WINDOWS_TEST_TIMEOUT:-900}" \
+    cargo test --no-fail-fast --target "$target" \
+    -- --skip every_example_fails_with_the_error_the_book_shows || status=$?
+  [ "$status" -eq 0 ] && break
+  echo "windows: cargo test attempt $attempt failed (exit status $status)"
+done
 case "$status" in
   0) ;;
   124) fail "cargo test --target $target: still running after ${WINDOWS_TEST_TIMEOUT:-900} s" ;;
@@ -170,13 +182,12 @@ step "done"
 if [ "${#failures[@]}" -gt 0 ]; then
   echo "windows: ${#failures[@]} checks failed:" >&2
   printf '  - %s\n' "${failures[@]}" >&2
-  # Advisory for now: Wine 8 is not Windows (slow process starts make timing-based
-  # tests flaky, and its taskkill has no /T), so a failure here is reported, not fatal.
-  # WORKBOOK_WINDOWS_STRICT=1 makes it fatal, for when it runs on real Windows.
-  if [ "${WORKBOOK_WINDOWS_STRICT:-0}" = 1 ]; then
-    exit 1
+  # Fatal: what fails twice under Wine is a portability bug until shown otherwise.
+  # WORKBOOK_WINDOWS_STRICT=0 reports it without failing (to look at a Wine quirk).
+  if [ "${WORKBOOK_WINDOWS_STRICT:-1}" = 0 ]; then
+    echo "windows: advisory (WORKBOOK_WINDOWS_STRICT=0)" >&2
+    exit 0
   fi
-  echo "windows: advisory (set WORKBOOK_WINDOWS_STRICT=1 to fail on these)" >&2
-  exit 0
+  exit 1
 fi
 echo "windows: all checks passed"

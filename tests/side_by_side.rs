@@ -16,7 +16,7 @@ fn python_and_rust_make_the_same_requests() {
         eprintln!("skipped: python3 is not installed");
         return;
     }
-    let output = side_by_side(&["--latency-ms", "20", "--count", "2"]);
+    let output = side_by_side(&["--latency-ms", "20", "--count", "2", "--many", "10"]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -45,6 +45,26 @@ fn python_and_rust_make_the_same_requests() {
             "a time was not found: {row}"
         );
     }
+    // Lesson 12's part: each Python way and each Rust way, every picture arriving.
+    for way in [
+        "ThreadPoolExecutor(10)",
+        "ProcessPoolExecutor(64)",
+        "asyncio streams",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(way) && l.contains("10 of 10 arrived")),
+            "{way}: {text}"
+        );
+    }
+    for way in ["async", "threads", "pool", "processes", "rayon"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("  Rust    {way} ")) && l.contains(" in flight |")),
+            "{way}: {text}"
+        );
+    }
+    assert!(text.contains("requests: Python 30, Rust 50"), "{text}");
     assert!(text.contains("Python  process (spawn): median"), "{text}");
     assert!(text.contains("Rust    process: median"), "{text}");
     assert!(text.contains("Rust    available_parallelism:"), "{text}");

@@ -32,6 +32,11 @@ struct Args {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
     count: u32,
 
+    /// Pictures for the many-downloads comparison (lesson 12 and `python/thousand.py`).
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(10..=1000))]
+    many: u32,
+
     /// The Python interpreter to use [default: python3, or python if that is Python 3].
     #[arg(long, value_name = "PROGRAM")]
     python: Option<String>,
@@ -156,6 +161,40 @@ fn run(args: &Args) -> anyhow::Result<()> {
     }
     println!("\n(own: what each program measured itself, around its downloads; wall: the whole");
     println!(" program, start-up included. Requests: counted by the picture server.)");
+
+    // Lesson 12: many small pictures, each way of each language, one server.
+    let small = server.picture_url(200, 300);
+    let many = args.many.to_string();
+    println!("\n{many} small pictures (lesson 12 and python/thousand.py), each way in turn:");
+    let py = measure(&server, || {
+        Command::new(&python)
+            .arg(scripts.join("thousand.py"))
+            .args([small.as_str(), many.as_str()])
+            .arg(out.path().join("many-python"))
+            .current_dir(&scripts)
+            .output()
+    })?;
+    for line in String::from_utf8_lossy(&py.stdout).lines() {
+        println!("  Python  {line}");
+    }
+    let rs = measure(&server, || {
+        Command::new(binary("lesson12").map_err(std::io::Error::other)?)
+            .args(["--url", small.as_str(), "--count", many.as_str(), "--out"])
+            .arg(out.path().join("many-rust"))
+            .env("NO_COLOR", "1")
+            .output()
+    })?;
+    // Each way's line: `async  200 in 312.40 ms  in flight |...| at most 200`.
+    for line in String::from_utf8_lossy(&rs.stdout)
+        .lines()
+        .filter(|line| line.contains(" in flight |"))
+    {
+        println!("  Rust    {line}");
+    }
+    println!(
+        "  requests: Python {}, Rust {} (counted by the picture server)",
+        py.requests, rs.requests
+    );
 
     println!("\nStarting a process (median of 20 starts and joins of an empty one, this run):");
     let py = Command::new(&python)
