@@ -27,7 +27,7 @@ pub enum DownloadError {
     Connect { url: String, reason: String },
     #[error("{url}: no complete answer within {seconds} s")]
     Timeout { url: String, seconds: f64 },
-    #[error("{url}: the server answered {status}")]
+    #[error("{url}: HTTP {status}")]
     Status { url: String, status: String },
     #[error("{url}: got {got} bytes, but the server announced {expected}")]
     Truncated {
@@ -35,12 +35,11 @@ pub enum DownloadError {
         got: u64,
         expected: u64,
     },
-    #[error("{url}: the connection was cut after {got} of {expected} bytes ({reason})")]
+    #[error("{url}: cut off after {got} of {expected} bytes")]
     Cut {
         url: String,
         got: u64,
         expected: u64,
-        reason: String,
     },
     #[error("{url}: the server sent an empty body")]
     Empty { url: String },
@@ -189,7 +188,6 @@ impl Downloader {
                             url: url.into(),
                             got,
                             expected,
-                            reason: reason(&error),
                         },
                         None => DownloadError::Http {
                             url: url.into(),
@@ -376,7 +374,6 @@ impl AsyncDownloader {
                 url: url.clone(),
                 got: body.len() as u64,
                 expected,
-                reason: reason(&error),
             },
             _ => classify(error),
         })? {

@@ -148,10 +148,14 @@ impl Summary {
             why.push(format!("{} never finished", self.unfinished));
         }
         if self.failed_children > 0 {
-            why.push(format!(
-                "{} child processes crashed or were killed",
-                self.failed_children
-            ));
+            why.push(if self.failed_children == 1 {
+                "1 child process crashed or was killed".to_string()
+            } else {
+                format!(
+                    "{} child processes crashed or were killed",
+                    self.failed_children
+                )
+            });
         }
         if self.trace_failed && why.is_empty() && self.files == self.expected {
             anyhow::bail!("every picture arrived, but the trace could not be written");

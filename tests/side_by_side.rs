@@ -60,7 +60,7 @@ fn python_and_rust_make_the_same_requests() {
     for way in ["async", "threads", "pool", "processes", "rayon"] {
         assert!(
             text.lines()
-                .any(|l| l.starts_with(&format!("  Rust    {way} ")) && l.contains(" in flight |")),
+                .any(|l| l.starts_with(&format!("  Rust    {way} ")) && l.contains(", at most ")),
             "{way}: {text}"
         );
     }

@@ -141,8 +141,8 @@ fn transcripts() -> Vec<Transcript> {
         t(
             "lesson04/faults.txt",
             "cargo run --bin lesson04 -- --url http://127.0.0.1:8000/200/3000 --count 6\n\
-             #   (against `cargo run --bin picsum-local -- --port 8000 --fault 2:404 \
-             --fault 3:503 --fault 4:reset --fault 5:truncate`)",
+             #   (against `cargo run --bin picsum-local -- --port 8000 --fault 2:404\n\
+             #      --fault 3:503 --fault 4:reset --fault 5:truncate`)",
             LessonWithFaults(
                 "lesson04",
                 &["--count", "6"],

@@ -6,8 +6,8 @@
 //!   column, drawn from the table itself (so a chart can never disagree with its table).
 //!
 //! Pictures have a white background of their own, so they read the same in mdBook's
-//! light and dark themes, and are drawn 560 px wide with large text: a phone shows
-//! them at about 350 px.
+//! light and dark themes, and are drawn 480 px wide with 18 px text: a phone shows
+//! them at about 335 px, where the text is still 12 px.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,9 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use workbook::timeline::{PrintedEvent, worker_color_index};
 
-const WIDTH: u32 = 560;
+const WIDTH: u32 = 480;
+/// Text size: a phone shows a picture at about 0.7 of its size, and 18 px becomes 12.
+const TEXT: u32 = 18;
 const FONT: &str = "sans-serif";
 
 /// The terminal's worker colors (`timeline::WORKER_COLORS`: cyan, yellow, magenta,
@@ -111,7 +113,19 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
         .max(bars.iter().map(|bar| bar.end).fold(0.0, f64::max))
         * 1.04;
     let rows = bars.len() as u32;
-    let height = 90 + 34 * rows;
+    // Where the program said it was done (lesson 07: `> all done at 0.107 s`): a line
+    // across every row, labelled in a row of its own above the bars. The bars that go
+    // on past it are work the program forgot.
+    let done = transcript.lines().find_map(|line| {
+        let rest = &line[line.find("all done at ")? + "all done at ".len()..];
+        rest.split(' ').next()?.parse::<f64>().ok()
+    });
+    let segments = if done.is_some() {
+        rows + 1
+    } else {
+        rows.max(2)
+    };
+    let height = 100 + 38 * segments;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -119,10 +133,10 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .margin_right(24)
-            .x_label_area_size(44)
-            .y_label_area_size(150)
+            .x_label_area_size(54)
+            .y_label_area_size(190)
             // `into_segmented` gives one segment per value: rows - 1 is the last row.
-            .build_cartesian_2d(0.0..total.max(0.001), (0..rows.max(2) - 1).into_segmented())?;
+            .build_cartesian_2d(0.0..total.max(0.001), (0..segments - 1).into_segmented())?;
         // Row 0 at the top, as in the terminal.
         let row_label = |value: &SegmentValue<u32>| match value {
             SegmentValue::CenterOf(row) if *row < rows => {
@@ -138,8 +152,8 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
             .x_labels(6)
             .x_label_formatter(&|s| tick(*s))
             .x_desc("seconds since the downloads started")
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 15))
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
@@ -177,14 +191,35 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
                 } else {
                     color
                 };
-                let style = TextStyle::from((FONT, 14).into_font()).color(&ink).pos(
-                    plotters::style::text_anchor::Pos::new(
+                let style = TextStyle::from((FONT, TEXT - 2).into_font())
+                    .color(&ink)
+                    .pos(plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Left,
                         plotters::style::text_anchor::VPos::Center,
-                    ),
-                );
+                    ));
                 chart.draw_series(std::iter::once(Text::new(text, at, style)))?;
             }
+        }
+        if let Some(done) = done {
+            let ink = RGBColor(90, 90, 90);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![
+                    (done, SegmentValue::Exact(0)),
+                    (done, SegmentValue::Exact(rows + 1)),
+                ],
+                ink.stroke_width(2),
+            )))?;
+            let style = TextStyle::from((FONT, TEXT - 2).into_font())
+                .color(&ink)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Center,
+                ));
+            chart.draw_series(std::iter::once(Text::new(
+                "\u{2190} the program: \"all done\"",
+                (done + total * 0.01, SegmentValue::CenterOf(rows)),
+                style,
+            )))?;
         }
         root.present()?;
     }
@@ -260,7 +295,7 @@ pub fn bar_groups(transcript: &str) -> anyhow::Result<String> {
     if groups.is_empty() {
         bail!("the transcript has no text bars to draw");
     }
-    let panel_height = |rows: usize| 80 + 34 * rows as u32;
+    let panel_height = |rows: usize| 90 + 38 * rows as u32;
     let height: u32 = groups.iter().map(|g| panel_height(g.2.len())).sum();
     let mut svg = String::new();
     {
@@ -281,11 +316,11 @@ pub fn bar_groups(transcript: &str) -> anyhow::Result<String> {
                 .map(|group| group.1 * 1000.0)
                 .fold(total_ms, f64::max);
             let mut chart = ChartBuilder::on(&area)
-                .caption(title, (FONT, 15))
+                .caption(title, (FONT, TEXT))
                 .margin(8)
                 .margin_right(24)
-                .x_label_area_size(28)
-                .y_label_area_size(90)
+                .x_label_area_size(32)
+                .y_label_area_size(100)
                 .build_cartesian_2d(0.0..axis_ms, (0..n.max(2) - 1).into_segmented())?;
             let row_label = |value: &SegmentValue<u32>| match value {
                 SegmentValue::CenterOf(row) if *row < n => rows[(n - 1 - row) as usize].0.clone(),
@@ -298,7 +333,7 @@ pub fn bar_groups(transcript: &str) -> anyhow::Result<String> {
                 .y_label_formatter(&row_label)
                 .x_labels(5)
                 .x_label_formatter(&|ms| format!("{} ms", tick(*ms)))
-                .label_style((FONT, 14))
+                .label_style((FONT, TEXT - 2))
                 .light_line_style(WHITE)
                 .bold_line_style(RGBColor(225, 225, 225))
                 .draw()?;
@@ -465,14 +500,14 @@ pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
 
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 400)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 420)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut builder = ChartBuilder::on(&root);
         builder
             .margin(12)
             .margin_right(24)
-            .x_label_area_size(44)
-            .y_label_area_size(64);
+            .x_label_area_size(54)
+            .y_label_area_size(74);
         let y_desc = match chart.y {
             Y::Time => "median time (s)",
             Y::SpeedupOverSequential => "speedup over sequential",
@@ -493,8 +528,8 @@ pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
                     .y_label_formatter(&|y| tick(*y))
                     .x_desc(chart.x_desc)
                     .y_desc(y_desc)
-                    .label_style((FONT, 15))
-                    .axis_desc_style((FONT, 15))
+                    .label_style((FONT, TEXT))
+                    .axis_desc_style((FONT, TEXT))
                     .light_line_style(WHITE)
                     .bold_line_style(RGBColor(225, 225, 225))
                     .draw()?;
@@ -518,7 +553,7 @@ pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
                 }
                 c.configure_series_labels()
                     .position(chart.legend.clone())
-                    .label_font((FONT, 15))
+                    .label_font((FONT, TEXT))
                     .background_style(WHITE.mix(0.85))
                     .border_style(RGBColor(200, 200, 200))
                     .draw()?;
@@ -583,9 +618,9 @@ pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
     }
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 640)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 680)).into_drawing_area();
         root.fill(&WHITE)?;
-        let (top, bottom) = root.split_vertically(320);
+        let (top, bottom) = root.split_vertically(340);
         for (area, series, y_desc) in [
             (&top, &wall, "wall time (s)"),
             (&bottom, &memory, "peak memory (MB)"),
@@ -608,16 +643,16 @@ pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
             let mut c = ChartBuilder::on(area)
                 .margin(12)
                 .margin_right(24)
-                .x_label_area_size(44)
-                .y_label_area_size(64)
+                .x_label_area_size(54)
+                .y_label_area_size(74)
                 .build_cartesian_2d((x_min * 0.8..x_max * 1.25).log_scale(), 0.0..y_max * 1.15)?;
             c.configure_mesh()
                 .x_label_formatter(&|x| tick(*x))
                 .y_label_formatter(&|y| tick(*y))
                 .x_desc("pictures")
                 .y_desc(y_desc)
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 15))
+                .label_style((FONT, TEXT))
+                .axis_desc_style((FONT, TEXT))
                 .light_line_style(WHITE)
                 .bold_line_style(RGBColor(225, 225, 225))
                 .draw()?;
@@ -632,7 +667,7 @@ pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
             }
             c.configure_series_labels()
                 .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FONT, 15))
+                .label_font((FONT, TEXT))
                 .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(200, 200, 200))
                 .draw()?;
