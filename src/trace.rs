@@ -60,29 +60,29 @@ pub fn trace_of(events: &[Event]) -> Value {
         let same = |(started, _): &(&Event, &str)| {
             started.pid == event.pid && started.worker == event.worker && started.file == event.file
         };
+        // The slice from the start of this download to `event`, its end.
+        let mut slice = |name: String, mut args: Value| {
+            if let Some(at) = open.iter().rposition(same) {
+                let (started, url) = open.remove(at);
+                args["url"] = json!(url);
+                trace.push(json!({
+                    "name": name, "cat": "download", "ph": "X",
+                    "ts": micros(started.at), "dur": micros(event.at.saturating_sub(started.at)),
+                    "pid": event.pid, "tid": row, "args": args,
+                }));
+            }
+        };
         match &event.kind {
             EventKind::Started { url } => open.push((event, url)),
-            EventKind::Saved { path, bytes } => {
-                if let Some(at) = open.iter().rposition(same) {
-                    let (started, url) = open.remove(at);
-                    trace.push(json!({
-                        "name": format!("file {}", event.file), "cat": "download", "ph": "X",
-                        "ts": micros(started.at), "dur": micros(event.at.saturating_sub(started.at)),
-                        "pid": event.pid, "tid": row,
-                        "args": {"url": url, "saved": path.to_string_lossy(), "bytes": bytes},
-                    }));
-                }
-            }
+            EventKind::Saved { path, bytes } => slice(
+                format!("file {}", event.file),
+                json!({"saved": path.to_string_lossy(), "bytes": bytes}),
+            ),
             EventKind::Failed { reason } => {
-                if let Some(at) = open.iter().rposition(same) {
-                    let (started, url) = open.remove(at);
-                    trace.push(json!({
-                        "name": format!("file {} FAILED", event.file), "cat": "download", "ph": "X",
-                        "ts": micros(started.at), "dur": micros(event.at.saturating_sub(started.at)),
-                        "pid": event.pid, "tid": row,
-                        "args": {"url": url, "failed": reason},
-                    }));
-                }
+                slice(
+                    format!("file {} FAILED", event.file),
+                    json!({ "failed": reason }),
+                );
                 trace.push(json!({
                     "name": format!("file {} FAILED", event.file), "cat": "failure", "ph": "i",
                     "s": "t", "ts": micros(event.at), "pid": event.pid, "tid": row,

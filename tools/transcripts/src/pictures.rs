@@ -358,6 +358,31 @@ pub fn bar_groups(transcript: &str) -> anyhow::Result<String> {
     Ok(svg)
 }
 
+/// Draws each `(name, points)` as a line with dots, in the workers' colors, then the
+/// legend. A macro rather than a function: a chart with a logarithmic axis and one
+/// without are different types in plotters.
+macro_rules! draw_lines {
+    ($chart:expr, $lines:expr, $legend:expr) => {{
+        for (i, (name, points)) in $lines.enumerate() {
+            let color = WORKER_RGB[i % WORKER_RGB.len()];
+            $chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                });
+            $chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        }
+        $chart
+            .configure_series_labels()
+            .position($legend)
+            .label_font((FONT, TEXT))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()?;
+    }};
+}
+
 /// One series of a measured table: `variant -> [(size, median in seconds)]`.
 type Series = BTreeMap<String, Vec<(f64, f64)>>;
 
@@ -542,21 +567,7 @@ pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
                     .label("1x: no faster")
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], gray));
                 }
-                for (i, (variant, points)) in lines.iter().enumerate() {
-                    let color = WORKER_RGB[i % WORKER_RGB.len()];
-                    c.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
-                        .label(variant.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                        });
-                    c.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
-                }
-                c.configure_series_labels()
-                    .position(chart.legend.clone())
-                    .label_font((FONT, TEXT))
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(RGBColor(200, 200, 200))
-                    .draw()?;
+                draw_lines!(c, lines.iter(), chart.legend.clone());
             }};
         }
         match chart.y {
@@ -656,21 +667,7 @@ pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
                 .light_line_style(WHITE)
                 .bold_line_style(RGBColor(225, 225, 225))
                 .draw()?;
-            for (i, (way, points)) in series.iter().enumerate() {
-                let color = WORKER_RGB[i % WORKER_RGB.len()];
-                c.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
-                    .label(way.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                    });
-                c.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
-            }
-            c.configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FONT, TEXT))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .draw()?;
+            draw_lines!(c, series.iter(), SeriesLabelPosition::UpperLeft);
         }
         root.present()?;
     }
