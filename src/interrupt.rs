@@ -199,8 +199,33 @@ pub fn stop_tree(pid: u32) {
     }
 }
 
+/// Windows: puts the program the learner started in a job object that kills every
+/// process in it when the program ends, however it ends (Ctrl-C's exit included).
+/// Children join the job when they start, and so do their children, also after their
+/// parent has exited: so no orphan outlives the program, which `taskkill /T` cannot
+/// promise (it finds children by parent, and an orphan has none). A job that cannot be
+/// made (an old Windows that refuses nested jobs) leaves `stop_tree` to do its best.
+#[cfg(windows)]
+pub fn contain_children() {
+    static JOB: std::sync::OnceLock<Option<win32job::Job>> = std::sync::OnceLock::new();
+    JOB.get_or_init(|| {
+        let job = win32job::Job::create().ok()?;
+        let mut limits = job.query_extended_limit_info().ok()?;
+        limits.limit_kill_on_job_close();
+        job.set_extended_limit_info(&limits).ok()?;
+        job.assign_current_process().ok()?;
+        // Kept until the process ends: closing the last handle is what kills the job.
+        Some(job)
+    });
+}
+
+/// Elsewhere, a child's process group does that job (see `stop_tree`).
+#[cfg(not(windows))]
+pub fn contain_children() {}
+
 /// Kills the process `pid` and its children (`taskkill /T`). Where taskkill has no
 /// `/T` (Wine 8), it refuses the whole command line: then at least the process itself.
+/// Orphans of an exited child are reached by the job of `contain_children`.
 #[cfg(not(unix))]
 pub fn stop_tree(pid: u32) {
     let taskkill = |args: &[&str]| {

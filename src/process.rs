@@ -67,7 +67,12 @@ pub struct AlreadyReported;
 pub fn init(tasks: &[Task]) {
     interrupt::install_handler();
     let child = match run::child_info() {
-        Ok(None) => return,
+        Ok(None) => {
+            // The program the learner started: on Windows, its children (and theirs)
+            // end with it.
+            interrupt::contain_children();
+            return;
+        }
         Ok(Some(child)) => child,
         Err(problem) => {
             eprintln!("pid {}: {problem}", std::process::id());

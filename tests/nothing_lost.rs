@@ -3,20 +3,20 @@
 //! with a deadline so that a hang fails the test instead of blocking it.
 
 use std::io::Read;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 mod common;
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 use common::files_in;
 use common::{assert_complete_pictures, stderr, stdout, wait_at_most};
 
 const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
 const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
 
 fn output_within(mut command: Command, limit: Duration) -> Output {
@@ -218,7 +218,7 @@ fn an_out_path_that_is_not_utf8_is_refused_clearly() {
 
 /// Starts `binary` with `args`, its stdout read line by line on a thread; returns it
 /// and a receiver of its lines.
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 fn spawn_reading(
     binary: &str,
     out: &Path,
@@ -352,6 +352,45 @@ fn ctrl_c_stops_the_forgetful_programs_children_too() {
         files_in(out.path()).is_empty(),
         "{:?}",
         files_in(out.path())
+    );
+}
+
+/// Windows has no process groups: there the program's job object must end the
+/// orphans of the forgetful program when the lesson ends, here killed from outside
+/// (what Ctrl-C's exit also does to the job). No orphan may finish its download.
+#[cfg(windows)]
+#[test]
+fn on_windows_the_orphans_end_with_the_program() {
+    let out = tempfile::tempdir().expect("tempdir");
+    // A server that outlives the lesson: orphans that were not stopped would finish.
+    let (server, url) = outside_server(2000, &[]);
+    let (mut child, lines) = spawn_reading(
+        LESSON07,
+        out.path(),
+        &["--url", &url, "--other-work-ms", "50"],
+    );
+    // Wait until the forgetful program has gone and its orphans are downloading.
+    use std::time::Instant;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|line: &String| line.contains("all done")) {
+        assert!(Instant::now() < deadline, "{seen:?}");
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
+            seen.push(line);
+        }
+    }
+    child.kill().expect("the lesson can be killed");
+    let _ = wait_at_most(&mut child, Duration::from_secs(20));
+    // Long enough for any download that went on to land.
+    std::thread::sleep(Duration::from_millis(3000));
+    drop(server);
+    let left: Vec<String> = files_in(out.path())
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        left.is_empty(),
+        "written after the program ended: {left:?} {seen:?}"
     );
 }
 
