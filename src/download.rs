@@ -140,16 +140,7 @@ impl Downloader {
         self.timeline
             .record(file, EventKind::Started { url: shown });
         let result = self.fetch_to_file(url, path);
-        let end = match &result {
-            Ok(bytes) => EventKind::Saved {
-                path: path.into(),
-                bytes: *bytes,
-            },
-            Err(error) => EventKind::Failed {
-                reason: error.to_string(),
-            },
-        };
-        self.timeline.record(file, end);
+        self.timeline.record(file, end_event(path, &result));
         result
     }
 
@@ -346,16 +337,7 @@ impl AsyncDownloader {
             },
         );
         let result = self.fetch_to_file(url, path).await;
-        let end = match &result {
-            Ok(bytes) => EventKind::Saved {
-                path: path.into(),
-                bytes: *bytes,
-            },
-            Err(error) => EventKind::Failed {
-                reason: error.to_string(),
-            },
-        };
-        self.timeline.record(file, end);
+        self.timeline.record(file, end_event(path, &result));
         result
     }
 
@@ -475,6 +457,20 @@ impl TempFile {
         self.persisted = true;
         interrupt::forget_temp_file(&self.path);
         Ok(())
+    }
+}
+
+/// The event that ends a download into `path`: saved with its size, or failed with
+/// the reason (both downloaders record it).
+fn end_event(path: &Path, result: &Result<u64, DownloadError>) -> EventKind {
+    match result {
+        Ok(bytes) => EventKind::Saved {
+            path: path.into(),
+            bytes: *bytes,
+        },
+        Err(error) => EventKind::Failed {
+            reason: error.to_string(),
+        },
     }
 }
 

@@ -157,11 +157,11 @@ impl Summary {
                 )
             });
         }
-        if self.trace_failed && why.is_empty() && self.files == self.expected {
-            anyhow::bail!("every picture arrived, but the trace could not be written");
-        }
-        if why.is_empty() {
+        if why.is_empty() && self.files < self.expected {
             why.push("the others were never downloaded".into());
+        }
+        if self.trace_failed {
+            why.push("the trace could not be written".into());
         }
         anyhow::bail!(
             "{} of {} pictures arrived: {}",

@@ -260,6 +260,28 @@ fn is_running(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+/// The lines a lesson prints up to the first that contains `text`, which must come
+/// within `limit`.
+#[cfg(any(target_os = "linux", windows))]
+fn lines_until(
+    lines: &std::sync::mpsc::Receiver<String>,
+    text: &str,
+    limit: Duration,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + limit;
+    let mut seen = Vec::new();
+    while !seen.iter().any(|line: &String| line.contains(text)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {text:?} in {seen:?}"
+        );
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
+            seen.push(line);
+        }
+    }
+    seen
+}
+
 /// The pids in a lesson's event lines.
 #[cfg(target_os = "linux")]
 fn pids_in(lines: &[String]) -> Vec<u32> {
@@ -327,15 +349,7 @@ fn ctrl_c_stops_the_forgetful_programs_children_too() {
         &["--url", &url, "--other-work-ms", "50"],
     );
     // Wait until the forgetful program has gone and its orphans are downloading.
-    use std::time::Instant;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|line: &String| line.contains("all done")) {
-        assert!(Instant::now() < deadline, "{seen:?}");
-        if let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
-            seen.push(line);
-        }
-    }
+    let mut seen = lines_until(&lines, "all done", Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(200));
     interrupt(child.id());
     let status = wait_at_most(&mut child, Duration::from_secs(20));
@@ -370,15 +384,7 @@ fn on_windows_the_orphans_end_with_the_program() {
         &["--url", &url, "--other-work-ms", "50"],
     );
     // Wait until the forgetful program has gone and its orphans are downloading.
-    use std::time::Instant;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while !seen.iter().any(|line: &String| line.contains("all done")) {
-        assert!(Instant::now() < deadline, "{seen:?}");
-        if let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
-            seen.push(line);
-        }
-    }
+    let seen = lines_until(&lines, "all done", Duration::from_secs(30));
     child.kill().expect("the lesson can be killed");
     let _ = wait_at_most(&mut child, Duration::from_secs(20));
     // Long enough for any download that went on to land.

@@ -358,6 +358,30 @@ pub fn bar_groups(transcript: &str) -> anyhow::Result<String> {
     Ok(svg)
 }
 
+/// Draws a chart's axes, their labels and a light grid. The x axis counts things
+/// (pictures, workers): whole numbers only, no tick at 2.5.
+macro_rules! draw_axes {
+    ($chart:expr, $x_desc:expr, $y_desc:expr) => {
+        $chart
+            .configure_mesh()
+            .x_label_formatter(&|x| {
+                if x.fract() == 0.0 {
+                    tick(*x)
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| tick(*y))
+            .x_desc($x_desc)
+            .y_desc($y_desc)
+            .label_style((FONT, TEXT))
+            .axis_desc_style((FONT, TEXT))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?
+    };
+}
+
 /// Draws each `(name, points)` as a line with dots, in the workers' colors, then the
 /// legend. A macro rather than a function: a chart with a logarithmic axis and one
 /// without are different types in plotters.
@@ -541,23 +565,7 @@ pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
         macro_rules! finish {
             ($chart:expr) => {{
                 let mut c = $chart;
-                c.configure_mesh()
-                    // Pictures and workers are whole numbers: no tick at 2.5.
-                    .x_label_formatter(&|x| {
-                        if x.fract() == 0.0 {
-                            tick(*x)
-                        } else {
-                            String::new()
-                        }
-                    })
-                    .y_label_formatter(&|y| tick(*y))
-                    .x_desc(chart.x_desc)
-                    .y_desc(y_desc)
-                    .label_style((FONT, TEXT))
-                    .axis_desc_style((FONT, TEXT))
-                    .light_line_style(WHITE)
-                    .bold_line_style(RGBColor(225, 225, 225))
-                    .draw()?;
+                draw_axes!(c, chart.x_desc, y_desc);
                 if !matches!(chart.y, Y::Time) {
                     let gray = RGBColor(120, 120, 120);
                     c.draw_series(LineSeries::new(
@@ -657,16 +665,7 @@ pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
                 .x_label_area_size(54)
                 .y_label_area_size(74)
                 .build_cartesian_2d((x_min * 0.8..x_max * 1.25).log_scale(), 0.0..y_max * 1.15)?;
-            c.configure_mesh()
-                .x_label_formatter(&|x| tick(*x))
-                .y_label_formatter(&|y| tick(*y))
-                .x_desc("pictures")
-                .y_desc(y_desc)
-                .label_style((FONT, TEXT))
-                .axis_desc_style((FONT, TEXT))
-                .light_line_style(WHITE)
-                .bold_line_style(RGBColor(225, 225, 225))
-                .draw()?;
+            draw_axes!(c, "pictures", y_desc);
             draw_lines!(c, series.iter(), SeriesLabelPosition::UpperLeft);
         }
         root.present()?;
