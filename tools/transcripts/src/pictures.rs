@@ -209,15 +209,28 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
                 ],
                 ink.stroke_width(2),
             )))?;
+            // Right of the line, or left of it when the line is in the right half (the
+            // label would run out of the picture).
+            use plotters::style::text_anchor::{HPos, Pos, VPos};
+            let (text, side, x) = if done < total * 0.5 {
+                (
+                    "\u{2190} the program: \"all done\"",
+                    HPos::Left,
+                    done + total * 0.01,
+                )
+            } else {
+                (
+                    "the program: \"all done\" \u{2192}",
+                    HPos::Right,
+                    done - total * 0.01,
+                )
+            };
             let style = TextStyle::from((FONT, TEXT - 2).into_font())
                 .color(&ink)
-                .pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Left,
-                    plotters::style::text_anchor::VPos::Center,
-                ));
+                .pos(Pos::new(side, VPos::Center));
             chart.draw_series(std::iter::once(Text::new(
-                "\u{2190} the program: \"all done\"",
-                (done + total * 0.01, SegmentValue::CenterOf(rows)),
+                text,
+                (x, SegmentValue::CenterOf(rows)),
                 style,
             )))?;
         }
