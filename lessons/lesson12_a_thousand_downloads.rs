@@ -322,11 +322,18 @@ fn measure(lesson: &Lesson, job: &Job) -> anyhow::Result<Row> {
 }
 
 // ANCHOR: async
+/// Threads that save the async downloads' files.
+const WRITERS: usize = 8;
+
 /// Async: one task per picture on a tokio runtime, at most `max_at_once` in flight
 /// (a semaphore's permits). A waiting task holds no thread.
 pub fn with_async(job: &Job, timeline: &Timeline) -> anyhow::Result<usize> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workbook::cpus::available())
+        // Saving a file blocks, so it runs on tokio's threads for blocking work. The
+        // default allows 512 of them; a thousand saves into one folder mostly wait for
+        // the folder's lock, so a few threads save as fast and take less memory.
+        .max_blocking_threads(WRITERS)
         .enable_all()
         .build()?;
     let downloader = AsyncDownloader::new(job.limits, timeline)?;
