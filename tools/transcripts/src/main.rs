@@ -46,6 +46,8 @@ struct Args {
 enum Run {
     /// A lesson binary with these arguments; it starts its own picture server.
     Lesson(&'static str, &'static [&'static str]),
+    /// The same, built with `--release`: for runs whose point is how fast they are.
+    Release(&'static str, &'static [&'static str]),
     /// A lesson binary against a picture server the tool starts (`--url` is added),
     /// with these faults by request number.
     LessonWithFaults(
@@ -283,24 +285,24 @@ fn transcripts() -> Vec<Transcript> {
             mask: lesson12_profiles,
             ..t(
                 "lesson12/count10.txt",
-                "cargo run --bin lesson12 -- --count 10",
-                Lesson("lesson12", &["--count", "10"]),
+                "cargo run --release --bin lesson12 -- --count 10",
+                Release("lesson12", &["--count", "10"]),
             )
         },
         Transcript {
             mask: lesson12_profiles,
             ..t(
                 "lesson12/count100.txt",
-                "cargo run --bin lesson12 -- --count 100",
-                Lesson("lesson12", &["--count", "100"]),
+                "cargo run --release --bin lesson12 -- --count 100",
+                Release("lesson12", &["--count", "100"]),
             )
         },
         Transcript {
             mask: lesson12_profiles,
             ..t(
                 "lesson12/all.txt",
-                "cargo run --bin lesson12",
-                Lesson("lesson12", &[]),
+                "cargo run --release --bin lesson12",
+                Release("lesson12", &[]),
             )
         },
         t(
@@ -360,17 +362,47 @@ fn main() -> ExitCode {
     }
 }
 
+/// The programs that transcripts run from a `--release` build.
+fn release_bins(transcripts: &[Transcript]) -> Vec<&'static str> {
+    let mut bins: Vec<&'static str> = transcripts
+        .iter()
+        .filter_map(|t| match t.run {
+            Run::Release(bin, _) => Some(bin),
+            _ => None,
+        })
+        .collect();
+    bins.dedup();
+    bins
+}
+
 fn run(args: &Args) -> anyhow::Result<bool> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let root = root.canonicalize().context("the workbook's folder")?;
+    let chosen: Vec<Transcript> = transcripts()
+        .into_iter()
+        .filter(|t| {
+            args.only
+                .as_deref()
+                .is_none_or(|only| t.file.starts_with(only))
+        })
+        .collect();
     if !args.no_build {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let built = Command::new(cargo)
+        let built = Command::new(&cargo)
             .args(["build", "--quiet", "--bins"])
             .current_dir(&root)
             .status()?;
         if !built.success() {
             bail!("cargo build --bins failed");
+        }
+        for bin in release_bins(&chosen) {
+            let built = Command::new(&cargo)
+                .args(["build", "--quiet", "--release", "--bin", bin])
+                .current_dir(&root)
+                .status()?;
+            if !built.success() {
+                bail!("cargo build --release --bin {bin} failed");
+            }
         }
     }
     let bins = std::env::current_exe()?
@@ -386,14 +418,6 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     let mut all_same = true;
     // What each transcript's run printed, for the pictures drawn from several runs.
     let mut made: Vec<(&str, String)> = Vec::new();
-    let chosen: Vec<Transcript> = transcripts()
-        .into_iter()
-        .filter(|t| {
-            args.only
-                .as_deref()
-                .is_none_or(|only| t.file.starts_with(only))
-        })
-        .collect();
     for transcript in &chosen {
         if matches!(
             transcript.run,
@@ -610,6 +634,13 @@ fn make(
     let output = match &transcript.run {
         Run::Lesson(bin, args) => {
             let mut command = Command::new(exe(bin));
+            command.args(*args);
+            capture(command, &scratch)?
+        }
+        Run::Release(bin, args) => {
+            let release = bins.parent().context("the target folder")?.join("release");
+            let mut command =
+                Command::new(release.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX)));
             command.args(*args);
             capture(command, &scratch)?
         }
