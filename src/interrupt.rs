@@ -17,6 +17,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::units::count;
+
 /// What would be left behind if the process stopped now.
 struct Registry {
     stopped: bool,
@@ -155,8 +157,9 @@ fn stop_everything() {
     if !crate::run::is_child() {
         let _ = writeln!(
             std::io::stderr(),
-            "interrupted: stopped {} child processes, removed {removed} temporary files",
-            children.len()
+            "interrupted: stopped {}, removed {}",
+            count(children.len(), "child process", "child processes"),
+            count(removed, "temporary file", "temporary files")
         );
     }
     std::process::exit(130);

@@ -70,7 +70,8 @@ impl Lesson {
         let stale = temp::remove_orphaned(&out);
         if stale > 0 && show != Show::Nothing {
             crate::say!(
-                "removed {stale} temporary files left in {} by workbook processes that were killed",
+                "removed {} left in {} by workbook processes that were killed",
+                crate::units::count(stale, "temporary file", "temporary files"),
                 out.display()
             );
         }

@@ -10,6 +10,7 @@ use colored::Colorize;
 use crate::event::EventKind;
 use crate::process::Exit;
 use crate::timeline::{self, Outcome, Style, Timeline};
+use crate::units::count;
 
 /// Draws the timeline of everything a run recorded, names the children that failed
 /// without saying why, and prints the summary line. `expected`: the pictures the run
@@ -176,11 +177,11 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "total {:.2} s, ", self.total.as_secs_f64())?;
         if self.files == self.expected {
-            write!(f, "{} files", self.files)?;
+            write!(f, "{}", count(self.files, "file", "files"))?;
         } else {
             write!(f, "{} of {} files", self.files, self.expected)?;
         }
-        write!(f, ", {} downloads", self.downloads)?;
+        write!(f, ", {}", count(self.downloads, "download", "downloads"))?;
         if self.failed > 0 {
             write!(f, ", {} failed", self.failed)?;
         }
@@ -188,7 +189,7 @@ impl std::fmt::Display for Summary {
             write!(f, ", {} never finished", self.unfinished)?;
         }
         match self.requests {
-            Some(n) => write!(f, ", {n} requests"),
+            Some(n) => write!(f, ", {}", count(n, "request", "requests")),
             None => write!(f, ", requests not counted (--url)"),
         }
     }

@@ -34,6 +34,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 file`, `5 files`: a count with its noun in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +56,10 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(20), "20");
         assert_eq!(thousands(123_456), "123,456");
+        assert_eq!(
+            count(1, "child process", "child processes"),
+            "1 child process"
+        );
+        assert_eq!(count(0, "file", "files"), "0 files");
     }
 }
