@@ -209,19 +209,7 @@ impl Downloader {
                 return Err(timed_out(url, self.limits));
             }
         }
-        if let Some(expected) = expected
-            && got != expected
-        {
-            return Err(DownloadError::Truncated {
-                url: url.into(),
-                got,
-                expected,
-            });
-        }
-        if got == 0 {
-            return Err(DownloadError::Empty { url: url.into() });
-        }
-        check_is_a_jpeg(url, &content_type, got, &head, tail)?;
+        check_whole_jpeg(url, &content_type, expected, got, &head, tail)?;
         temp.persist(path).map_err(write_error)?;
         Ok(got)
     }
@@ -273,15 +261,29 @@ fn check_status(
         .to_string())
 }
 
-/// Refuses what is not a whole JPEG: another Content-Type, or bytes that do not start
-/// with the JPEG's markers and frame header and end with its end marker.
-fn check_is_a_jpeg(
+/// Refuses what is not a whole JPEG: fewer bytes than announced, none at all, another
+/// Content-Type, or bytes that do not start with the JPEG's markers and frame header
+/// and end with its end marker. `head` is the first bytes, `tail` the last two.
+fn check_whole_jpeg(
     url: &str,
     content_type: &str,
+    expected: Option<u64>,
     got: u64,
     head: &[u8],
     tail: [u8; 2],
 ) -> Result<(), DownloadError> {
+    if let Some(expected) = expected
+        && got != expected
+    {
+        return Err(DownloadError::Truncated {
+            url: url.into(),
+            got,
+            expected,
+        });
+    }
+    if got == 0 {
+        return Err(DownloadError::Empty { url: url.into() });
+    }
     let is_jpeg_type = content_type.starts_with("image/jpeg")
         || content_type.starts_with("image/jpg")
         || content_type == "no Content-Type";
@@ -368,24 +370,12 @@ impl AsyncDownloader {
             }
         }
         let got = body.len() as u64;
-        if let Some(expected) = expected
-            && got != expected
-        {
-            return Err(DownloadError::Truncated {
-                url: url.clone(),
-                got,
-                expected,
-            });
-        }
-        if got == 0 {
-            return Err(DownloadError::Empty { url: url.clone() });
-        }
         let tail = match body.as_slice() {
             [.., a, b] => [*a, *b],
             _ => [0, 0],
         };
         let head = &body[..body.len().min(HEAD_BYTES)];
-        check_is_a_jpeg(url, &content_type, got, head, tail)?;
+        check_whole_jpeg(url, &content_type, expected, got, head, tail)?;
         // Writing a file blocks: do it on tokio's threads for blocking work, not on
         // the threads that drive every download.
         let path = path.to_path_buf();
