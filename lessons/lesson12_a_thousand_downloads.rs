@@ -244,9 +244,15 @@ fn main() -> anyhow::Result<()> {
     print_table(&rows, count, args.lesson.latency());
     // With `--trace FILE`, every download of every way, for Perfetto (lesson 06).
     lesson.write_trace()?;
+    let short: Vec<String> = rows
+        .iter()
+        .filter(|row| row.saved < row.count)
+        .map(|row| format!("{} {} of {}", row.way.name(), row.saved, row.count))
+        .collect();
     anyhow::ensure!(
-        rows.iter().all(|row| row.saved == row.count),
-        "some pictures did not arrive"
+        short.is_empty(),
+        "not every picture arrived: {} (the reasons are above)",
+        short.join(", ")
     );
     Ok(())
 }
@@ -262,19 +268,47 @@ struct Row {
     peak_bytes: Option<u64>,
     most_in_flight: usize,
     profile: String,
+    /// Why downloads failed: each reason once, with how many times, most first.
+    failures: Vec<(usize, String)>,
 }
 
 impl Row {
     fn describe(&self) -> String {
-        format!(
+        let mut text = format!(
             "{:<9} {:>5} in {:>9}  in flight |{}| at most {}",
             self.way.name(),
             self.count,
             duration(self.wall),
             self.profile,
             self.most_in_flight
-        )
+        );
+        if self.saved < self.count {
+            text += &format!("\n  {} of {} arrived", self.saved, self.count);
+        }
+        // A thousand failures are a few reasons: each once, with its count.
+        for (times, reason) in self.failures.iter().take(3) {
+            text += &format!("\n  {times} x {reason}");
+        }
+        if self.failures.len() > 3 {
+            text += &format!("\n  ... and {} other reasons", self.failures.len() - 3);
+        }
+        text
     }
+}
+
+/// Each reason a download failed, with how many times, most frequent first.
+fn failure_reasons(events: &[Event]) -> Vec<(usize, String)> {
+    let mut reasons: Vec<(usize, String)> = Vec::new();
+    for event in events {
+        if let EventKind::Failed { reason } = &event.kind {
+            match reasons.iter_mut().find(|(_, seen)| seen == reason) {
+                Some((times, _)) => *times += 1,
+                None => reasons.push((1, reason.clone())),
+            }
+        }
+    }
+    reasons.sort_by_key(|(times, _)| std::cmp::Reverse(*times));
+    reasons
 }
 
 /// Runs one way in a child process of its own and measures it from outside.
@@ -309,6 +343,7 @@ fn measure(lesson: &Lesson, job: &Job) -> anyhow::Result<Row> {
         .filter(|event| event.at >= from)
         .collect();
     let (profile, most_in_flight) = in_flight_profile(&events, 30);
+    let failures = failure_reasons(&events);
     Ok(Row {
         way: job.way,
         count: job.count,
@@ -318,6 +353,7 @@ fn measure(lesson: &Lesson, job: &Job) -> anyhow::Result<Row> {
         peak_bytes,
         most_in_flight,
         profile,
+        failures,
     })
 }
 
