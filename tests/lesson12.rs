@@ -6,23 +6,9 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{FaultyServer, files_in, run_into, stderr, stdout};
+use common::{FaultyServer, assert_complete_pictures_of, files_in, run_into, stderr, stdout};
 
 const LESSON12: &str = env!("CARGO_BIN_EXE_lesson12");
-
-/// Checks that `folder` holds exactly `0.jpg` .. `<count - 1>.jpg`, each a whole JPEG
-/// of the given size, and nothing else (no temporary file).
-fn assert_whole_pictures(folder: &Path, count: usize, size: (u32, u32)) {
-    let files = files_in(folder);
-    let mut names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    let mut expected: Vec<String> = (0..count).map(|i| format!("{i}.jpg")).collect();
-    names.sort();
-    expected.sort();
-    assert_eq!(names, expected, "the files in {}", folder.display());
-    for (name, bytes) in &files {
-        assert_eq!(workbook::jpeg::size(bytes), Some(size), "{name}");
-    }
-}
 
 /// The downloads of a `--trace` file: (start, end, pid) in microseconds.
 fn downloads(trace: &Path) -> Vec<(f64, f64, u64)> {
@@ -74,7 +60,7 @@ fn every_way_brings_every_picture_whole() {
         );
     }
     assert!(!text.contains("arrived"), "{text}");
-    assert_whole_pictures(out.path(), 24, (200, 300));
+    assert_complete_pictures_of(out.path(), 24, (200, 300));
 }
 
 #[test]
@@ -113,7 +99,7 @@ fn async_and_processes_keep_to_max_at_once() {
         let expected_pids = if way == "processes" { 18 } else { 1 };
         assert_eq!(pids.len(), expected_pids, "{way}: {text}");
         std::fs::remove_file(&trace).expect("the trace is removable");
-        assert_whole_pictures(out.path(), 18, (200, 300));
+        assert_complete_pictures_of(out.path(), 18, (200, 300));
     }
 }
 

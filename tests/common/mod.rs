@@ -107,6 +107,11 @@ pub fn files_in(folder: &Path) -> Vec<(String, Vec<u8>)> {
 /// Checks that `folder` holds exactly `0.jpg` .. `<count - 1>.jpg`, each a whole
 /// 200x3000 JPEG, and nothing else.
 pub fn assert_complete_pictures(folder: &Path, count: usize) {
+    assert_complete_pictures_of(folder, count, (200, 3000));
+}
+
+/// [`assert_complete_pictures`] for pictures of another size (width, height).
+pub fn assert_complete_pictures_of(folder: &Path, count: usize, size: (u32, u32)) {
     let files = files_in(folder);
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     let mut expected: Vec<String> = (0..count).map(|i| format!("{i}.jpg")).collect();
@@ -115,8 +120,10 @@ pub fn assert_complete_pictures(folder: &Path, count: usize) {
     for (name, bytes) in &files {
         assert_eq!(
             workbook::jpeg::size(bytes),
-            Some((200, 3000)),
-            "{name} is not a whole 200x3000 JPEG"
+            Some(size),
+            "{name} is not a whole {}x{} JPEG",
+            size.0,
+            size.1
         );
     }
 }
