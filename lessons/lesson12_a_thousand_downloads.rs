@@ -290,7 +290,11 @@ impl Row {
             text += &format!("\n  {times} x {reason}");
         }
         if self.failures.len() > 3 {
-            text += &format!("\n  ... and {} other reasons", self.failures.len() - 3);
+            let others = self.failures.len() - 3;
+            text += &format!(
+                "\n  ... and {}",
+                workbook::units::count(others, "other reason", "other reasons")
+            );
         }
         text
     }
