@@ -3,22 +3,18 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 mod common;
-use common::{FaultyServer, assert_complete_pictures_of, files_in, run_into, stderr, stdout};
+use common::{
+    FaultyServer, assert_complete_pictures_of, download_slices, files_in, read_trace, run_into,
+    stderr, stdout,
+};
 
 const LESSON12: &str = env!("CARGO_BIN_EXE_lesson12");
 
 /// The downloads of a `--trace` file: (start, end, pid) in microseconds.
 fn downloads(trace: &Path) -> Vec<(f64, f64, u64)> {
-    let text = std::fs::read_to_string(trace).expect("the trace was written");
-    let trace: Value = serde_json::from_str(&text).expect("the trace is JSON");
-    trace["traceEvents"]
-        .as_array()
-        .expect("traceEvents is a list")
+    download_slices(&read_trace(trace))
         .iter()
-        .filter(|event| event["ph"] == "X" && event["cat"] == "download")
         .map(|event| {
             let start = event["ts"].as_f64().expect("ts");
             let end = start + event["dur"].as_f64().expect("dur");

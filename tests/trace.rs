@@ -5,26 +5,10 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
 use workbook::server::{PictureServer, ServerConfig};
 
 mod common;
-use common::{run_into, stderr, stdout};
-
-/// The trace's slices of downloads (`ph` `X`, category `download`).
-fn download_slices(trace: &Value) -> Vec<&Value> {
-    trace["traceEvents"]
-        .as_array()
-        .expect("traceEvents is a list")
-        .iter()
-        .filter(|event| event["ph"] == "X" && event["cat"] == "download")
-        .collect()
-}
-
-fn read_trace(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).expect("the trace was written");
-    serde_json::from_str(&text).expect("the trace is JSON")
-}
+use common::{download_slices, read_trace, run_into, stderr, stdout};
 
 #[test]
 fn lesson06_writes_one_slice_per_download_on_one_track_per_process() {

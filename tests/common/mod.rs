@@ -282,3 +282,19 @@ impl Drop for FaultyServer {
         let _ = self.child.wait();
     }
 }
+
+/// The trace's slices of downloads (`ph` `X`, category `download`).
+pub fn download_slices(trace: &serde_json::Value) -> Vec<&serde_json::Value> {
+    trace["traceEvents"]
+        .as_array()
+        .expect("traceEvents is a list")
+        .iter()
+        .filter(|event| event["ph"] == "X" && event["cat"] == "download")
+        .collect()
+}
+
+/// A `--trace` file, read back as JSON.
+pub fn read_trace(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("the trace was written");
+    serde_json::from_str(&text).expect("the trace is JSON")
+}
