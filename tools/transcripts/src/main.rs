@@ -619,7 +619,9 @@ fn make(
     ));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
-    let exe = |name: &str| bins.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let exe_in =
+        |folder: &Path, name: &str| folder.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let exe = |name: &str| exe_in(bins, name);
     let server = |faults: &[(usize, &str)]| -> anyhow::Result<PictureServer> {
         let faults = faults
             .iter()
@@ -639,8 +641,7 @@ fn make(
         }
         Run::Release(bin, args) => {
             let release = bins.parent().context("the target folder")?.join("release");
-            let mut command =
-                Command::new(release.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX)));
+            let mut command = Command::new(exe_in(&release, bin));
             command.args(*args);
             capture(command, &scratch)?
         }
