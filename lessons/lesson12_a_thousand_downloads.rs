@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use workbook::cli::LessonArgs;
 use workbook::download::{AsyncDownloader, DOWNLOAD_IMAGE};
 use workbook::event::{Event, EventKind};
-use workbook::process::Task;
+use workbook::process::{Running, Task};
 use workbook::timeline::Timeline;
 use workbook::units::duration;
 use workbook::{Downloader, Lesson, Limits, Process, cli, process, say, usage};
@@ -192,9 +192,16 @@ fn main() -> anyhow::Result<()> {
     // server is in this process: raise the open-files limit as far as we may.
     let wanted = 2 * count as u64 + 256;
     let open_files = usage::raise_open_files_limit(wanted);
-    let fits = open_files.map_or(count, |limit| (limit.saturating_sub(128) / 2) as usize);
+    // Two open files per download, after 128 kept for everything else.
+    let fits = match open_files {
+        Some(limit) => (limit.saturating_sub(128) / 2) as usize,
+        None => count,
+    };
     if let Some(limit) = open_files.filter(|&limit| limit < wanted) {
-        say!("open files are limited to {limit} (ulimit -n): at most {fits} downloads at once");
+        say!(
+            "open files are limited to {limit} (ulimit -n): \
+             at most {fits} downloads at once"
+        );
     }
 
     let ways: Vec<Way> = match args.mode {
@@ -222,7 +229,8 @@ fn main() -> anyhow::Result<()> {
                 Way::Rayon => "a smaller RAYON_NUM_THREADS",
             };
             say!(
-                "{}: {in_flight_needed} at once do not fit the open-files limit: skipped",
+                "{}: {in_flight_needed} at once do not fit \
+                 the open-files limit: skipped",
                 way.name()
             );
             say!("  (raise it with `ulimit -n {wanted}`, or try {fewer})");
@@ -384,7 +392,8 @@ pub fn with_async(job: &Job, timeline: &Timeline) -> anyhow::Result<usize> {
             let (downloader, permits) = (downloader.clone(), permits.clone());
             let (url, path) = (job.url.clone(), job.path(i));
             tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await.ok()?; // waits while all are taken
+                // Waits here while all the permits are taken.
+                let _permit = permits.acquire_owned().await.ok()?;
                 downloader.download_image(&url, &path, i).await.ok()
             });
         }
@@ -436,19 +445,20 @@ pub fn with_a_pool(job: &Job, timeline: &Timeline) -> anyhow::Result<usize> {
         sender.send(i)?;
     }
     drop(sender); // the channel ends when the last picture has been taken
-    // mpsc has one receiver; the workers share it behind a Mutex.
-    let receiver = Mutex::new(receiver);
+    // mpsc has one receiver; the workers share it, as one inbox, behind a Mutex.
+    let inbox = Mutex::new(receiver);
     let (results, saved) = mpsc::channel::<bool>();
     thread::scope(|s| {
         for _ in 0..job.workers {
-            let (downloader, receiver, results) = (&downloader, &receiver, results.clone());
+            let (downloader, inbox) = (&downloader, &inbox);
+            let results = results.clone();
             s.spawn(move || {
                 loop {
                     // The lock is held only to take a number, not while downloading.
-                    let next = receiver.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let next = inbox.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok(i) = next else { break };
-                    let ok = downloader.download_image(&job.url, &job.path(i), i).is_ok();
-                    let _ = results.send(ok);
+                    let done = downloader.download_image(&job.url, &job.path(i), i);
+                    let _ = results.send(done.is_ok());
                 }
             });
         }
@@ -466,7 +476,7 @@ pub fn processes_at_most(job: &Job, timeline: &Timeline) -> anyhow::Result<usize
     let mut saved = 0;
     for i in 0..job.count {
         if alive.len() == job.max_at_once {
-            let oldest: workbook::process::Running = alive.pop_front().context("a child")?;
+            let oldest: Running = alive.pop_front().context("a child")?;
             saved += usize::from(oldest.join()?.success());
         }
         let download = [

@@ -33,7 +33,11 @@ async def fetch_async(url, i, folder, limit):
 async def get_and_save(url, i, folder):
     parts = urllib.parse.urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
-    request = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+    request = (
+        f"GET {parts.path} HTTP/1.1\r\n"
+        f"Host: {parts.netloc}\r\n"
+        "Connection: close\r\n\r\n"
+    )
     writer.write(request.encode())
     await writer.drain()
     answer = await reader.read()
@@ -48,17 +52,29 @@ async def get_and_save(url, i, folder):
 
 async def all_async(url, count, folder):
     limit = asyncio.Semaphore(count)
-    return await asyncio.gather(*(fetch_async(url, i, folder, limit) for i in range(count)))
+    downloads = [fetch_async(url, i, folder, limit) for i in range(count)]
+    return await asyncio.gather(*downloads)
 
 
 if __name__ == "__main__":
     url, count, folder = arguments("thousand")
     jobs = [(url, i, folder) for i in range(count)]
+
+    def with_threads():
+        return list(ThreadPoolExecutor(count).map(fetch, jobs))
+
+    def with_processes():
+        return list(ProcessPoolExecutor(64).map(fetch, jobs, chunksize=1))
+
+    def with_asyncio():
+        return asyncio.run(all_async(url, count, folder))
+
     for name, run in [
-        ("ThreadPoolExecutor(%d)" % count, lambda: list(ThreadPoolExecutor(count).map(fetch, jobs))),
-        ("ProcessPoolExecutor(64)", lambda: list(ProcessPoolExecutor(64).map(fetch, jobs, chunksize=1))),
-        ("asyncio streams", lambda: asyncio.run(all_async(url, count, folder))),
+        ("ThreadPoolExecutor(%d)" % count, with_threads),
+        ("ProcessPoolExecutor(64)", with_processes),
+        ("asyncio streams", with_asyncio),
     ]:
         start = time.perf_counter()
         arrived = sum(run())
-        print(f"{name:<24} {time.perf_counter() - start:7.3f} s, {arrived} of {count} arrived", flush=True)
+        took = time.perf_counter() - start
+        print(f"{name:<24} {took:7.3f} s, {arrived} of {count} arrived", flush=True)
