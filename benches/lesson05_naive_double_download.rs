@@ -1,6 +1,6 @@
 //! Lesson 05 measured: the naive loop (every picture downloaded directly AND in a
-//! child process) against the sequential loop of lesson 04 and the fixed parallel
-//! version of lesson 06, for 5 pictures. Each runs the lesson's own function.
+//! child process) against the sequential loop of lesson 04, for 5 pictures. Each runs
+//! the lesson's own function. (Lesson 06's bench measures the fixed version.)
 
 use criterion::{BenchmarkId, Criterion};
 use workbook::Lesson;
@@ -14,9 +14,6 @@ mod lesson04;
 #[allow(dead_code)]
 #[path = "../lessons/lesson05_naive_double_download.rs"]
 mod lesson05;
-#[allow(dead_code)]
-#[path = "../lessons/lesson06_fixed_parallel.rs"]
-mod lesson06;
 
 type Variant = fn(&Lesson) -> anyhow::Result<()>;
 
@@ -24,13 +21,10 @@ fn naive_vs_clean(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let lesson = common::lesson("lesson05", 5, out.path());
     let mut group = c.benchmark_group(common::with_latency("lesson05"));
-    let variants: [(&str, Variant); 3] = [
+    let variants: [(&str, Variant); 2] = [
         ("sequential", lesson04::download_all_sequentially),
         ("naive", |lesson| {
             lesson05::download_all_naively(lesson).map(drop)
-        }),
-        ("processes", |lesson| {
-            lesson06::download_all_in_processes(lesson).map(drop)
         }),
     ];
     for (name, download_all) in variants {

@@ -2,117 +2,180 @@
 //!
 //! Start one child process per picture, and only when all are started, wait for them
 //! all. The downloads overlap, so the total is about one download instead of five.
-//! `--mode threads` and `--mode rayon` do the same with threads, for comparison.
+//! `--mode threads` and `--mode rayon` do the same with threads; `--mode sequential`
+//! is lesson 04's loop, to compare with.
 
+use std::env;
+use std::process::{Child, Command};
 use std::thread;
 
-use anyhow::bail;
-use clap::Parser;
+use anyhow::{anyhow, bail};
+use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
-use workbook::cli::{LessonArgs, Mode};
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::process::Exit;
-use workbook::{Downloader, Lesson, Process, cli, compare, process, say};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
-const ABOUT: &str =
-    "Lesson 06: download the pictures in parallel: start every process, then join them all.";
+pub mod picture;
+use picture::Job;
 
+/// Lesson 06: download the pictures in parallel: start every process, then wait for them all.
 #[derive(Parser)]
 struct Args {
-    #[command(flatten)]
-    lesson: LessonArgs,
-
-    /// Run the downloads in child processes, in threads, or on rayon's thread pool.
+    /// Download in child processes, in threads, on rayon's pool, or one after another.
     #[arg(long, value_enum, default_value_t = Mode::Processes)]
     mode: Mode,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    Processes,
+    Threads,
+    Rayon,
+    Sequential,
+}
+
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    // The main guard: in a child process, run its download and exit right here.
-    process::init(&[DOWNLOAD_IMAGE]);
-    let args: Args = cli::parse(NAME, ABOUT);
-    let lesson = Lesson::start(NAME, &args.lesson)?;
+    workbook::lab::watch_compared_with(&["--mode", "sequential"]);
 
-    let exits = match args.mode {
-        Mode::Processes => download_all_in_processes(&lesson)?,
-        Mode::Threads => {
-            download_all_in_threads(&lesson)?;
-            Vec::new() // no child processes
-        }
-        Mode::Rayon => {
-            say!(
-                "rayon: {} threads in its pool",
-                rayon::current_num_threads()
-            );
-            download_all_with_rayon(&lesson)?;
-            Vec::new()
-        }
-    };
+    // The main guard: a child is this same program, run again with `--child URL PATH`.
+    // It downloads its one picture and ends there, before any of the parent's work.
+    run_child_if_asked();
 
-    let summary = lesson.report(&exits);
-    compare::print_speedup(&lesson, &args.mode.to_string(), &summary);
-    summary.into_result()
+    let args = Args::parse();
+    let job = Job::from_env()?;
+    match args.mode {
+        Mode::Processes => download_all_in_processes(&job)?,
+        Mode::Threads => download_all_in_threads(&job)?,
+        Mode::Rayon => download_all_with_rayon(&job)?,
+        Mode::Sequential => download_all_sequentially(&job)?,
+    }
+    println!("all done");
+    Ok(())
 }
 // ANCHOR_END: main
 
+/// If this process is a child (`--child URL PATH`), downloads its picture and exits.
+pub fn run_child_if_asked() {
+    let args: Vec<String> = env::args().collect();
+    if let [_, flag, url, path] = args.as_slice()
+        && flag == "--child"
+    {
+        let downloaded =
+            picture::client().and_then(|client| download_one(&client, url, path.as_ref()));
+        if let Err(error) = downloaded {
+            eprintln!("FAILED {error}");
+            std::process::exit(1);
+        }
+        std::process::exit(0);
+    }
+}
+
+/// One download, and a line that says it arrived (or why not, on stderr).
+fn download_one(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let bytes = picture::download(client, url, path)?;
+    println!("saved {} ({bytes} bytes)", path.display());
+    Ok(())
+}
+
 // ANCHOR: processes
-pub fn download_all_in_processes(lesson: &Lesson) -> anyhow::Result<Vec<Exit>> {
-    // First start them all: each start returns at once, the child runs on its own.
-    let mut processes = Vec::new();
-    for i in 0..lesson.count {
-        let p = Process::new(&DOWNLOAD_IMAGE)
-            .args(lesson.download_args(i))
-            .timeline(&lesson.timeline) // the child's events come back to ours
-            .start()?;
-        processes.push(p);
+pub fn download_all_in_processes(job: &Job) -> anyhow::Result<()> {
+    let me = env::current_exe()?;
+    // First start them all: `spawn` returns at once, and the child runs on its own.
+    let mut children: Vec<Child> = Vec::new();
+    for i in 0..job.count {
+        let path = job.path(i);
+        let started = Command::new(&me)
+            .arg("--child")
+            .arg(&job.url)
+            .arg(&path)
+            .spawn();
+        match started {
+            Ok(child) => children.push(child),
+            Err(error) => {
+                // Leave nothing running behind us: stop those already started.
+                for mut child in children {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                bail!("cannot start the process for picture {i}: {error}");
+            }
+        }
     }
-    // Then wait for them all. Joining inside the first loop would make it sequential.
-    let mut exits = Vec::new();
-    for p in processes {
-        exits.push(p.join()?);
+    // Then wait for them all. Waiting inside the first loop would make it sequential.
+    let mut failed = 0;
+    for mut child in children {
+        if !child.wait()?.success() {
+            failed += 1; // the child has said why on its stderr
+        }
     }
-    Ok(exits)
+    all_arrived(failed, job.count)
 }
 // ANCHOR_END: processes
 
 // ANCHOR: threads
-pub fn download_all_in_threads(lesson: &Lesson) -> anyhow::Result<()> {
-    // Threads share memory, so they can share one HTTP client (and its connections).
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
-    // A scope joins every thread started in it before it returns, so the threads may
-    // borrow `downloader` and `lesson`: no `move` of owned copies, no join to forget.
-    thread::scope(|s| {
-        let handles: Vec<_> = (0..lesson.count)
-            .map(|i| {
-                let downloader = &downloader;
-                s.spawn(move || downloader.download_image(&lesson.url, &lesson.file_path(i), i))
-            })
-            .collect();
-        for handle in handles {
-            // Err here means the thread panicked; a failed download is an Ok(Err(..))
-            // that the timeline has already printed.
-            if handle.join().is_err() {
-                bail!("a download thread panicked");
-            }
+pub fn download_all_in_threads(job: &Job) -> anyhow::Result<()> {
+    // Threads share memory, so they can share one HTTP client.
+    let client = picture::client()?;
+    // A scope waits for every thread started in it before it returns. So the threads
+    // may borrow `client` and `job`, and there is no join to forget.
+    let failed = thread::scope(|s| {
+        let mut handles = Vec::new();
+        for i in 0..job.count {
+            let client = &client;
+            // `move` gives the thread its own `i` and `client` (a reference).
+            handles.push(s.spawn(move || download_one(client, &job.url, &job.path(i))));
         }
-        Ok(())
-    })
+        let results = handles.into_iter().map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("a download thread panicked")))
+        });
+        results.filter(said_if_failed).count()
+    });
+    all_arrived(failed, job.count)
 }
 // ANCHOR_END: threads
 
 // ANCHOR: rayon
-pub fn download_all_with_rayon(lesson: &Lesson) -> anyhow::Result<()> {
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
-    // rayon's global pool has one thread per logical CPU: on 2 CPUs, 2 downloads at
-    // a time, however many pictures there are.
-    (0..lesson.count).into_par_iter().for_each(|i| {
-        match downloader.download_image(&lesson.url, &lesson.file_path(i), i) {
-            Ok(_bytes) => {}
-            Err(_already_on_the_timeline) => {}
-        }
-    });
-    Ok(())
+pub fn download_all_with_rayon(job: &Job) -> anyhow::Result<()> {
+    let client = picture::client()?;
+    // rayon's pool has one thread per CPU: on 2 CPUs, 2 downloads at a time.
+    println!(
+        "rayon: {} threads in its pool",
+        rayon::current_num_threads()
+    );
+    let failed = (0..job.count)
+        .into_par_iter()
+        .map(|i| download_one(&client, &job.url, &job.path(i)))
+        .filter(said_if_failed)
+        .count();
+    all_arrived(failed, job.count)
 }
 // ANCHOR_END: rayon
+
+pub fn download_all_sequentially(job: &Job) -> anyhow::Result<()> {
+    let client = picture::client()?;
+    let failed = (0..job.count)
+        .map(|i| download_one(&client, &job.url, &job.path(i)))
+        .filter(said_if_failed)
+        .count();
+    all_arrived(failed, job.count)
+}
+
+/// Prints why a download failed, and says whether it did.
+fn said_if_failed(result: &anyhow::Result<()>) -> bool {
+    if let Err(error) = result {
+        eprintln!("FAILED {error}");
+    }
+    result.is_err()
+}
+
+fn all_arrived(failed: usize, count: usize) -> anyhow::Result<()> {
+    if failed > 0 {
+        bail!("{failed} of {count} pictures did not arrive (the reasons are above)");
+    }
+    Ok(())
+}

@@ -9,6 +9,30 @@ pub fn size(bytes: &[u8]) -> Option<(u32, u32)> {
     frame_size(bytes)
 }
 
+/// A whole picture: the start marker, a frame with a width and a height that are not
+/// zero, a start-of-scan header followed by picture data, and the end marker. A
+/// 23-byte stub with a frame and an end but no scan is not one.
+pub fn is_whole(bytes: &[u8]) -> bool {
+    if !bytes.ends_with(&END) || !matches!(frame_size(bytes), Some((w, h)) if w > 0 && h > 0) {
+        return false;
+    }
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        if marker == 0xDA {
+            // The scan's data runs from after its header to the end marker.
+            let data = at + 2 + length;
+            return length >= 8 && data + 2 < bytes.len();
+        }
+        at += 2 + length;
+    }
+    false
+}
+
 /// The start-of-image marker that every JPEG begins with.
 pub const START: [u8; 2] = [0xFF, 0xD8];
 /// The end-of-image marker that every whole JPEG ends with.
@@ -46,6 +70,17 @@ pub fn frame_size(head: &[u8]) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stub_with_a_frame_but_no_scan_is_not_whole() {
+        let stub = [
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0x01, 0x22,
+            0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+        ];
+        assert!(size(&stub).is_some(), "it looks like a JPEG at first sight");
+        assert!(!is_whole(&stub));
+        assert!(is_whole(&crate::server::draw_jpeg(16, 16)));
+    }
 
     #[test]
     fn what_is_not_a_jpeg_has_no_size() {

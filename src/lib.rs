@@ -40,6 +40,7 @@ pub mod download;
 pub mod event;
 pub mod interrupt;
 pub mod jpeg;
+pub mod lab;
 pub mod lesson;
 pub mod pool;
 pub mod process;

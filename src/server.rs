@@ -9,13 +9,14 @@
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
@@ -113,6 +114,37 @@ struct ServerState {
     config: ServerConfig,
     requests: AtomicUsize,
     pictures: Mutex<HashMap<(u32, u32), Bytes>>,
+    /// Every request so far, as the server saw it: the lab's view of a run.
+    served: Mutex<Vec<Served>>,
+    /// Where each new client address is sent, if someone asked (see
+    /// [`PictureServer::watch_clients`]).
+    clients: Mutex<Option<mpsc::Sender<(usize, SocketAddr)>>>,
+}
+
+/// One request as the server saw it: when it came, when its answer's first and last
+/// bytes left, how many bytes, which status, which client connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// The request's number, from 1, in the order they arrived.
+    pub number: usize,
+    /// The client's end of the connection (`127.0.0.1:54321`): requests on one
+    /// kept-alive connection share it.
+    pub client: SocketAddr,
+    pub method: String,
+    /// The path and query asked for (`/200/3000`).
+    pub target: String,
+    pub arrived: Instant,
+    /// When the first byte of the answer's body was handed to the connection; `None`
+    /// if none was (the client left, or the answer had no body).
+    pub first_byte: Option<Instant>,
+    /// When the last byte was handed over, or the answer ended otherwise; `None`
+    /// while it is still going.
+    pub finished: Option<Instant>,
+    pub status: u16,
+    /// Body bytes handed to the connection so far.
+    pub bytes: u64,
+    /// The whole body went out (false: cut by a fault, or the client left early).
+    pub complete: bool,
 }
 
 impl PictureServer {
@@ -130,6 +162,8 @@ impl PictureServer {
             config,
             requests: AtomicUsize::new(0),
             pictures: Mutex::new(HashMap::new()),
+            served: Mutex::new(Vec::new()),
+            clients: Mutex::new(None),
         });
         // Draw the tutorial's picture now, so the first request is not slower than the rest.
         state.picture(200, 3000);
@@ -166,6 +200,7 @@ impl PictureServer {
                     let shutdown = async {
                         let _ = stopped.await;
                     };
+                    let app = app.into_make_service_with_connect_info::<SocketAddr>();
                     let _ = axum::serve(listener, app)
                         .with_graceful_shutdown(shutdown)
                         .await;
@@ -196,6 +231,20 @@ impl PictureServer {
     /// How many requests the server has received so far (any path, any answer).
     pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// Every request so far, in the order they arrived.
+    pub fn served(&self) -> Vec<Served> {
+        lock(&self.state.served).clone()
+    }
+
+    /// From now on, every request's number and its client's address are sent on the
+    /// returned channel as the request arrives (the lab finds out which process holds
+    /// that connection while it is still open).
+    pub fn watch_clients(&self) -> mpsc::Receiver<(usize, SocketAddr)> {
+        let (sender, receiver) = mpsc::channel();
+        *lock(&self.state.clients) = Some(sender);
+        receiver
     }
 
     /// The latency, bandwidth and faults the server was started with.
@@ -258,19 +307,170 @@ impl ServerState {
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, u32), Bytes>> {
-        self.pictures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.pictures)
     }
+
+    /// Notes a request's arrival; returns its place in the log.
+    fn arrived(&self, number: usize, client: SocketAddr, method: &Method, uri: &Uri) -> usize {
+        if let Some(clients) = lock(&self.clients).as_ref() {
+            let _ = clients.send((number, client));
+        }
+        let mut served = lock(&self.served);
+        served.push(Served {
+            number,
+            client,
+            method: method.to_string(),
+            target: uri.to_string(),
+            arrived: Instant::now(),
+            first_byte: None,
+            finished: None,
+            status: 0,
+            bytes: 0,
+            complete: false,
+        });
+        served.len() - 1
+    }
+
+    fn update(&self, at: usize, change: impl FnOnce(&mut Served)) {
+        if let Some(served) = lock(&self.served).get_mut(at) {
+            change(served);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The answer's body, watched: each piece handed to the connection is counted in the
+/// log, and so is the end, whether the body ran out, failed, or was dropped because
+/// the client left.
+struct Watched<S> {
+    inner: S,
+    state: Arc<ServerState>,
+    at: usize,
+    /// The announced length: a connection stops reading the body once it has this
+    /// many bytes, so that is the end of a whole answer too.
+    expected: Option<u64>,
+    sent: u64,
+    done: bool,
+}
+
+impl<S> futures_util::Stream for Watched<S>
+where
+    S: futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_next(context);
+        if let std::task::Poll::Ready(item) = &polled {
+            let now = Instant::now();
+            let this = &mut *self;
+            match item {
+                Some(Ok(piece)) => {
+                    let length = piece.len() as u64;
+                    this.sent += length;
+                    this.state.update(this.at, |served| {
+                        served.first_byte.get_or_insert(now);
+                        served.bytes += length;
+                    });
+                }
+                Some(Err(_)) => {
+                    this.done = true;
+                    this.state
+                        .update(this.at, |served| served.finished = Some(now));
+                }
+                None => {
+                    this.done = true;
+                    this.state.update(this.at, |served| {
+                        served.finished = Some(now);
+                        served.complete = true;
+                    });
+                }
+            }
+        }
+        polled
+    }
+}
+
+impl<S> Drop for Watched<S> {
+    fn drop(&mut self) {
+        if !self.done {
+            let now = Instant::now();
+            let whole = self.expected.is_some_and(|expected| self.sent >= expected);
+            self.state.update(self.at, |served| {
+                served.finished = Some(now);
+                served.complete = whole;
+            });
+        }
+    }
+}
+
+/// A body of whole pieces of at most 64 KiB: the log sees the answer go out piece by
+/// piece, as a live view shows it.
+fn in_pieces(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    const PIECE: usize = 64 * 1024;
+    futures_util::stream::unfold(body, |mut rest| async move {
+        if rest.is_empty() {
+            return None;
+        }
+        let piece = rest.split_to(PIECE.min(rest.len()));
+        Some((Ok(piece), rest))
+    })
 }
 
 /// Answers every request: the routing is simple enough to do by hand, which also lets
 /// every bad request get a short, specific text answer.
-async fn answer(State(state): State<Arc<ServerState>>, method: Method, uri: Uri) -> Response {
+async fn answer(
+    State(state): State<Arc<ServerState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+) -> Response {
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if state.config.log_requests {
         crate::say!("request {n}: {method} {uri}");
     }
+    let at = state.arrived(n, client, &method, &uri);
+    let response = answer_request(&state, n, &uri).await;
+    let status = response.status().as_u16();
+    let (mut parts, body) = response.into_parts();
+    // A text answer's length is known: say it, as it was said before the body was
+    // wrapped (a wrapped body's length is unknown to the connection).
+    if let Some(length) = axum::body::HttpBody::size_hint(&body).exact()
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+    {
+        parts.headers.insert(header::CONTENT_LENGTH, length.into());
+    }
+    // Every answer's body goes out watched, so the log knows its first and last byte.
+    let stream = Box::pin(body.into_data_stream());
+    let stream = futures_util::StreamExt::map(stream, |piece| {
+        piece.map_err(|error| std::io::Error::other(error.to_string()))
+    });
+    state.update(at, |served| served.status = status);
+    let expected = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse().ok());
+    let watched = Watched {
+        inner: stream,
+        state: state.clone(),
+        at,
+        expected,
+        sent: 0,
+        done: false,
+    };
+    Response::from_parts(parts, Body::from_stream(watched))
+}
+
+/// The answer to request number `n`, before it is watched.
+async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Response {
     let asked = uri.query().and_then(|query| {
         query
             .split('&')
@@ -320,7 +520,7 @@ async fn answer(State(state): State<Arc<ServerState>>, method: Method, uri: Uri)
         (Some(Fault::Truncate), _) => Body::from_stream(cut_off(picture.slice(..length / 2))),
         (Some(Fault::Trickle), _) => Body::from_stream(trickle(picture, 1000)),
         (_, Some(bytes_per_second)) => Body::from_stream(trickle(picture, bytes_per_second)),
-        (_, None) => Body::from(picture),
+        (_, None) => Body::from_stream(in_pieces(picture)),
     };
     Response::builder()
         .header(header::CONTENT_TYPE, "image/jpeg")

@@ -1,0 +1,147 @@
+//! Fetch one picture carefully, and write it whole: what every downloading lesson
+//! shares. Plain Rust: copy this file beside your `main.rs` and add `mod picture;`.
+//!
+//! The tutorial's download writes whatever comes back straight into the final file: an
+//! error page, half a picture. This one checks the answer first (a 2xx status, a JPEG
+//! media type, a size limit, a whole JPEG), then writes it to a temporary name in the
+//! same folder and renames it into place. A rename replaces a file in one step, so a
+//! reader sees the old picture or the new one, never half of one.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+use reqwest::blocking::Client;
+
+/// The tutorial's picture, when nothing says which.
+pub const TUTORIAL_URL: &str = "https://picsum.photos/200/3000";
+/// No picture of ours is near this; an answer larger than this is refused.
+const LARGEST: u64 = 25_000_000;
+
+/// What to download, where to, how many: from `PICTURES_URL`, `PICTURES_DIR` and
+/// `PICTURES_COUNT` (the workbook's lab sets them), else the tutorial's five pictures.
+pub struct Job {
+    pub url: String,
+    pub dir: PathBuf,
+    pub count: usize,
+}
+
+impl Job {
+    pub fn from_env() -> anyhow::Result<Job> {
+        let url = std::env::var("PICTURES_URL").unwrap_or_else(|_| TUTORIAL_URL.into());
+        let dir =
+            std::env::var_os("PICTURES_DIR").map_or_else(|| "downloads".into(), PathBuf::from);
+        let count = match std::env::var("PICTURES_COUNT") {
+            Err(_) => 5,
+            Ok(text) => match text.parse() {
+                Ok(count) if (1..=10_000).contains(&count) => count,
+                _ => bail!("PICTURES_COUNT={text:?}: expected a number from 1 to 10000"),
+            },
+        };
+        fs::create_dir_all(&dir)
+            .map_err(|error| anyhow!("cannot create the folder {}: {error}", dir.display()))?;
+        Ok(Job { url, dir, count })
+    }
+
+    /// Where picture `i` goes: `<dir>/<i>.jpg`, as in the tutorial.
+    pub fn path(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("{i}.jpg"))
+    }
+}
+
+/// An HTTP client with a time limit, so that a server that never answers cannot hang
+/// the program. Build one per process and share it between threads.
+pub fn client() -> anyhow::Result<Client> {
+    // reqwest's TLS (rustls) needs a crypto library; `ring` builds fastest.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|error| anyhow!("cannot build an HTTP client: {}", reason(&error)))
+}
+
+/// Downloads `url` into `path`, whole or not at all; returns the bytes saved.
+pub fn download(client: &Client, url: &str, path: &Path) -> anyhow::Result<usize> {
+    let response = client
+        .get(url)
+        .send()
+        .and_then(|response| response.error_for_status())
+        .map_err(|error| anyhow!("{url}: {}", reason(&error)))?;
+    let media_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap_or("a Content-Type that is not text"));
+    // A media type ignores case and may carry parameters: `IMAGE/JPEG; q=1` is a JPEG.
+    if let Some(media_type) = media_type {
+        let bare = media_type.split(';').next().unwrap_or("").trim();
+        if !bare.eq_ignore_ascii_case("image/jpeg") && !bare.eq_ignore_ascii_case("image/jpg") {
+            bail!("{url}: got {}, not a JPEG", media_type.escape_debug());
+        }
+    }
+    let mut body = Vec::new();
+    response
+        .take(LARGEST + 1)
+        .read_to_end(&mut body)
+        .map_err(|error| anyhow!("{url}: the answer was cut off: {error}"))?;
+    if body.len() as u64 > LARGEST {
+        bail!("{url}: the answer is larger than {LARGEST} bytes");
+    }
+    if !is_whole_jpeg(&body) {
+        bail!("{url}: {} bytes that are not a whole JPEG", body.len());
+    }
+    write_whole(path, &body)?;
+    Ok(body.len())
+}
+
+/// A whole JPEG: the start marker, a frame header with a size, a scan with data
+/// after it, and the end marker.
+pub fn is_whole_jpeg(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(&[0xFF, 0xD8]) || !bytes.ends_with(&[0xFF, 0xD9]) {
+        return false;
+    }
+    let mut sized = false;
+    let mut at = 2;
+    // Each segment: 0xFF, a marker, a two-byte length that counts itself.
+    while let Some(&[0xFF, marker, high, low, ..]) = bytes.get(at..) {
+        let length = usize::from(u16::from_be_bytes([high, low]));
+        let frame = (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker);
+        if frame {
+            let header = &bytes[at + 4..(at + 2 + length).min(bytes.len())];
+            sized = matches!(header, [_, h1, h2, w1, w2, ..] if (*h1, *h2) != (0, 0) && (*w1, *w2) != (0, 0));
+        }
+        if marker == 0xDA {
+            return sized && at + 2 + length + 2 < bytes.len();
+        }
+        at += 2 + length;
+    }
+    false
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder: the file at
+/// `path` is the old one until the rename, and the whole new one after it.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    // The pid keeps two processes that write the same picture apart.
+    let temp = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
+    let written = fs::File::create_new(&temp)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| fs::rename(&temp, path));
+    if let Err(error) = written {
+        let _ = fs::remove_file(&temp);
+        bail!("cannot write {}: {error}", path.display());
+    }
+    Ok(())
+}
+
+/// An error and its causes in one line: `error sending request: connection refused`.
+fn reason(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text = format!("{text}: {inner}");
+        cause = inner.source();
+    }
+    text
+}

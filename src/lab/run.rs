@@ -1,0 +1,602 @@
+//! One watched run: start the server, start the program with its environment, read
+//! its lines, follow its tree until the last process ends (or stop it), look at the
+//! folder, and put it all in a [`Record`].
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::record::{self, Comparison, Exit, Line, Record};
+use super::signals::{self, Stop};
+use super::{Options, TUTORIAL_URL, UsageError, WATCHED, folder, report, sockets, tree};
+use crate::server::{PictureServer, ServerConfig};
+
+/// After a stop, how long the tree has to end before it is killed outright.
+const GRACE: Duration = Duration::from_millis(500);
+
+/// What `watch` does in the run a learner started: the lab of this same program.
+pub fn as_lab_of_this_program(compare: Option<Vec<OsString>>) -> i32 {
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(error) => {
+            eprintln!("lab: cannot find this program's own file: {error}");
+            return 1;
+        }
+    };
+    let defaults = Options {
+        compare,
+        ..Options::default()
+    };
+    let (options, args) = match super::split_args(std::env::args_os().skip(1), defaults) {
+        Ok(split) => split,
+        Err(UsageError(message)) => {
+            eprintln!("lab: {message} (see --help)");
+            return 2;
+        }
+    };
+    let name = program_name(program.as_os_str());
+    if options.help {
+        say(&format!(
+            "{name}, watched by the workbook's lab (remove the lab line and it runs on its own).\n\n{}\n\nThe program's own options:",
+            super::HELP
+        ));
+        let status = Command::new(&program)
+            .arg("--help")
+            .env(WATCHED, "1")
+            .status();
+        return status.ok().and_then(|status| status.code()).unwrap_or(1);
+    }
+    let mut command = vec![program.into_os_string()];
+    command.extend(args);
+    lab_main(&options, &command)
+}
+
+/// The lab's whole run of `command` (the program, then its arguments): prints what
+/// it saw, writes the record and trace if asked, and returns the exit status.
+pub fn lab_main(options: &Options, command: &[OsString]) -> i32 {
+    match watch_and_report(options, command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("lab: {error:#}");
+            1
+        }
+    }
+}
+
+fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i32> {
+    let name = program_name(command.first().map(OsString::as_os_str).unwrap_or_default());
+    let out = options
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("downloads").join(&name));
+    prepare_folder(&out)?;
+    for (flag, path) in [("--trace", &options.trace), ("--record", &options.record)] {
+        if let Some(path) = path {
+            refuse_inside(flag, path, &out)?;
+        }
+    }
+    let server = match &options.url {
+        Some(_) => None,
+        None => Some(
+            PictureServer::start(ServerConfig {
+                latency: options.latency,
+                bandwidth: options.bandwidth,
+                ..ServerConfig::default()
+            })
+            .map_err(|error| anyhow::anyhow!("cannot start the picture server: {error}"))?,
+        ),
+    };
+    let url = match (&options.url, &server) {
+        (Some(url), _) => url.clone(),
+        (None, Some(server)) => server.picture_url(200, 3000),
+        (None, None) => TUTORIAL_URL.to_string(),
+    };
+    let source = match &server {
+        Some(server) => server.describe(),
+        None => "from --url; the lab sees no server side".into(),
+    };
+    let pictures = crate::units::count(options.count, "picture", "pictures");
+    say(&format!(
+        "lab: {name}, {pictures} into {}\n  from {} ({source})",
+        shown(&out),
+        crate::download::without_password(&url)
+    ));
+    let stops = signals::listen();
+    let setting = Setting {
+        url: &url,
+        out: &out,
+        count: options.count,
+        time_limit: options.time_limit,
+        server: server.as_ref(),
+        pass_through: true,
+    };
+    let mut record = watch(&setting, command, &stops)?;
+    record.latency_ms = server.as_ref().map(|_| options.latency.as_millis() as u64);
+
+    if let (Some(args), None) = (&options.compare, &record.stopped) {
+        let scratch = tempfile::Builder::new()
+            .prefix(".lab-compare-")
+            .tempdir_in(&out)
+            .map_err(|error| {
+                anyhow::anyhow!("{}: cannot make a scratch folder: {error}", shown(&out))
+            })?;
+        let mut again = vec![command[0].clone()];
+        again.extend(args.iter().cloned());
+        let quiet = Setting {
+            out: scratch.path(),
+            pass_through: false,
+            ..setting
+        };
+        let compared = watch(&quiet, &again, &stops)?;
+        if let Some(stop) = &compared.stopped {
+            record.stopped = Some(stop.clone());
+        }
+        record.comparison = Some(Comparison {
+            program: compared.program.clone(),
+            wall: compared.wall,
+            exit: compared.exit,
+            requests: compared.requests.len(),
+        });
+    }
+
+    say(&report::summary(&record));
+    let mut code = exit_code(&record);
+    if let Some(path) = &options.trace {
+        match super::trace::write(path, &record) {
+            Ok(()) => say(&format!(
+                "trace: {} (open it in https://ui.perfetto.dev)",
+                shown(path)
+            )),
+            Err(error) => {
+                eprintln!("lab: --trace {error}");
+                code = code.max(1);
+            }
+        }
+    }
+    if let Some(path) = &options.record
+        && let Err(error) = record.write(path)
+    {
+        eprintln!("lab: {error}");
+        code = code.max(1);
+    }
+    Ok(code)
+}
+
+/// The lab's exit status: the program's, or 128 + the signal that stopped the run.
+fn exit_code(record: &Record) -> i32 {
+    match record.stopped.as_deref() {
+        Some("interrupted") => 130,
+        Some("terminated") => 143,
+        Some("hung up") => 129,
+        Some(_) => 1,
+        None => match (record.exit.code, record.exit.signal) {
+            (Some(code), _) => code,
+            (None, Some(signal)) => 128 + signal,
+            (None, None) => 1,
+        },
+    }
+}
+
+/// Where and how one program is watched.
+#[derive(Clone, Copy)]
+pub struct Setting<'a> {
+    pub url: &'a str,
+    pub out: &'a Path,
+    pub count: usize,
+    pub time_limit: Duration,
+    pub server: Option<&'a PictureServer>,
+    /// Copy the program's output to the lab's (else only record it).
+    pub pass_through: bool,
+}
+
+/// Runs `command` and watches it until its whole tree has ended.
+pub fn watch(
+    setting: &Setting,
+    command: &[OsString],
+    stops: &Receiver<Stop>,
+) -> anyhow::Result<Record> {
+    let Some((program, args)) = command.split_first() else {
+        anyhow::bail!("no program to watch");
+    };
+    let before = folder::snapshot(setting.out);
+    let first_request = setting.server.map_or(0, |server| server.served().len());
+    let owners = setting
+        .server
+        .map(|server| sockets::resolve(server.watch_clients()));
+    become_subreaper();
+
+    let mut child = Command::new(program);
+    child
+        .args(args)
+        .env(WATCHED, "1")
+        .env("PICTURES_URL", setting.url)
+        .env("PICTURES_DIR", setting.out)
+        .env("PICTURES_COUNT", setting.count.to_string())
+        .env("NO_PROXY", no_proxy("NO_PROXY"))
+        .env("no_proxy", no_proxy("no_proxy"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    in_own_process_group(&mut child);
+    let started = Instant::now();
+    let mut child = child
+        .spawn()
+        .map_err(|error| anyhow::anyhow!("cannot start {}: {error}", program.to_string_lossy()))?;
+    let root = child.id();
+    let tree = tree::Tree::watch(root, started);
+    let lines: Arc<Mutex<Vec<Line>>> = Arc::default();
+    let readers =
+        [
+            child.stdout.take().map(|pipe| {
+                read_lines(pipe, "stdout", started, lines.clone(), setting.pass_through)
+            }),
+            child.stderr.take().map(|pipe| {
+                read_lines(pipe, "stderr", started, lines.clone(), setting.pass_through)
+            }),
+        ];
+
+    let (exit, stopped) = follow(&mut child, &tree, started, setting.time_limit, stops);
+    let ended = Instant::now();
+    // The pipes close when the last process holding them ends; one that escaped the
+    // tree and still holds them is not waited for.
+    for reader in readers.into_iter().flatten() {
+        join_within(reader, Duration::from_millis(500));
+    }
+    let cpu = children_cpu_time();
+    let (seen, peak_memory) = tree.finish();
+    if let Some(stop) = &stopped {
+        say(&format!(
+            "lab: {stop}: stopped {} of {}",
+            crate::units::count(seen.len(), "process", "processes"),
+            program_name(program)
+        ));
+    }
+
+    let owners = owners.map(|(owners, _resolver)| owners);
+    let owners = owners
+        .map(|owners| {
+            owners
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone()
+        })
+        .unwrap_or_default();
+    let seconds = |at: Instant| at.saturating_duration_since(started).as_secs_f64();
+    let requests = setting
+        .server
+        .map(|server| server.served())
+        .unwrap_or_default()
+        .into_iter()
+        .skip(first_request)
+        .map(|served| record::Request {
+            number: served.number,
+            start: seconds(served.arrived),
+            first_byte: served.first_byte.map(seconds),
+            end: seconds(served.finished.unwrap_or(ended)),
+            status: served.status,
+            bytes: served.bytes,
+            complete: served.complete,
+            connection: served.client.to_string(),
+            pid: owners.get(&served.number).copied(),
+            target: served.target,
+        })
+        .collect();
+    let processes = seen
+        .iter()
+        .map(|seen| record::Process {
+            pid: seen.pid,
+            parent: seen.parent,
+            start: seconds(seen.first),
+            end: seconds(seen.last),
+            exit: seen.exit,
+        })
+        .collect();
+    let lines = std::mem::take(
+        &mut *lines
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    Ok(Record {
+        version: record::VERSION,
+        program: command
+            .iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect(),
+        url: setting.url.to_string(),
+        dir: setting.out.to_string_lossy().into_owned(),
+        count: setting.count,
+        latency_ms: None,
+        wall: seconds(ended),
+        exit,
+        stopped: stopped.map(str::to_string),
+        requests,
+        processes,
+        lines,
+        files: folder::compare(setting.out, &before),
+        cpu,
+        peak_memory,
+        comparison: None,
+    })
+}
+
+/// Waits until the program has ended and no process of its tree is left; stops the
+/// tree on a stop or at the time limit. Returns how the program ended and why it was
+/// stopped, if it was.
+fn follow(
+    child: &mut Child,
+    tree: &tree::Tree,
+    started: Instant,
+    time_limit: Duration,
+    stops: &Receiver<Stop>,
+) -> (Exit, Option<&'static str>) {
+    let root = child.id();
+    let mut exit: Option<Exit> = None;
+    let mut stopped: Option<(&'static str, Instant)> = None;
+    loop {
+        if exit.is_none()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            let ended = exit_of(status);
+            tree.ended(root, ended);
+            exit = Some(ended);
+        }
+        reap_orphans(root, exit.is_some(), tree);
+        if exit.is_some() {
+            tree.sample_now();
+            if tree.alive().is_empty() {
+                break;
+            }
+        }
+        let why = match stops.try_recv() {
+            Ok(stop) => Some(stop.describe()),
+            Err(_) if started.elapsed() > time_limit => Some("time limit"),
+            Err(_) => None,
+        };
+        match (stopped, why) {
+            (None, Some(why)) => {
+                stop_tree(root, &tree.alive(), false);
+                stopped = Some((why, Instant::now()));
+            }
+            (Some((_, since)), _) if since.elapsed() > GRACE => {
+                stop_tree(root, &tree.alive(), true);
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    (exit.unwrap_or_default(), stopped.map(|(why, _)| why))
+}
+
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        Exit {
+            code: status.code(),
+            signal: status.signal(),
+        }
+    }
+    #[cfg(not(unix))]
+    Exit {
+        code: status.code(),
+        signal: None,
+    }
+}
+
+/// Asks every process of the tree to end (SIGTERM), or kills it (`hard`: SIGKILL):
+/// the program's process group, and each process seen, in case one left the group.
+fn stop_tree(root: u32, alive: &[u32], hard: bool) {
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{Signal, kill, killpg};
+        use nix::unistd::Pid;
+        let signal = if hard {
+            Signal::SIGKILL
+        } else {
+            Signal::SIGTERM
+        };
+        let pid = |pid: u32| Pid::from_raw(i32::try_from(pid).unwrap_or(i32::MAX));
+        let _ = killpg(pid(root), signal);
+        for &process in alive {
+            let _ = kill(pid(process), signal);
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (root, alive, hard);
+    }
+}
+
+/// Linux: orphans of the tree are re-parented to the lab instead of to init, so the
+/// lab keeps seeing them and learns how they end.
+fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+    }
+}
+
+/// Waits for the lab's children other than the program (re-parented orphans), without
+/// ever waiting for the program itself, which `Child::try_wait` does.
+fn reap_orphans(root: u32, root_reaped: bool, tree: &tree::Tree) {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
+        use nix::unistd::Pid;
+        loop {
+            let peek = waitid(
+                Id::All,
+                WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT,
+            );
+            let pid = match peek {
+                Ok(WaitStatus::Exited(pid, _)) | Ok(WaitStatus::Signaled(pid, _, _)) => pid,
+                _ => return,
+            };
+            if pid.as_raw() as u32 == root && !root_reaped {
+                return; // the program's own wait reaps it
+            }
+            let exit = match waitpid(Pid::from_raw(pid.as_raw()), Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, code)) => Exit {
+                    code: Some(code),
+                    signal: None,
+                },
+                Ok(WaitStatus::Signaled(_, signal, _)) => Exit {
+                    code: None,
+                    signal: Some(signal as i32),
+                },
+                _ => return,
+            };
+            tree.ended(pid.as_raw() as u32, exit);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (root, root_reaped, tree);
+    }
+}
+
+fn in_own_process_group(command: &mut Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = command;
+    }
+}
+
+fn children_cpu_time() -> Option<f64> {
+    crate::usage::children_cpu_time().map(|time| time.as_secs_f64())
+}
+
+/// `NO_PROXY` as it was, with the loopback addresses added.
+fn no_proxy(name: &str) -> String {
+    let loopback = "127.0.0.1,localhost,::1";
+    match std::env::var(name) {
+        Ok(old) if !old.trim().is_empty() => format!("{old},{loopback}"),
+        _ => loopback.to_string(),
+    }
+}
+
+/// Reads one pipe line by line: each line is timestamped as it arrives, recorded, and
+/// copied to the lab's own stream at once.
+fn read_lines(
+    pipe: impl Read + Send + 'static,
+    stream: &'static str,
+    started: Instant,
+    lines: Arc<Mutex<Vec<Line>>>,
+    pass_through: bool,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(pipe);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let time = started.elapsed().as_secs_f64();
+            if pass_through {
+                // A reader that has gone (`| head`) must not stop the watching.
+                let _ = if stream == "stderr" {
+                    std::io::stderr().write_all(&line)
+                } else {
+                    std::io::stdout().write_all(&line)
+                };
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            lines
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(Line {
+                    time,
+                    stream: stream.to_string(),
+                    pid: None,
+                    text: text.to_string(),
+                });
+        }
+    })
+}
+
+/// Waits for a thread for at most `limit` (a reader blocked on a pipe that something
+/// outside the tree holds open is left behind).
+fn join_within(thread: JoinHandle<()>, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while !thread.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if thread.is_finished() {
+        let _ = thread.join();
+    }
+}
+
+/// `lesson06` from `/path/to/target/debug/lesson06`, `python3` from `python3`.
+pub fn program_name(program: &OsStr) -> String {
+    Path::new(program)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "program".into())
+}
+
+/// Creates the folder if needed and checks that a file can be written in it, so that
+/// a bad `--out` is said before the program starts.
+fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
+    if folder.exists() && !folder.is_dir() {
+        anyhow::bail!("--out {}: is not a folder", shown(folder));
+    }
+    std::fs::create_dir_all(folder).map_err(|error| {
+        anyhow::anyhow!("--out {}: cannot create the folder: {error}", shown(folder))
+    })?;
+    tempfile::Builder::new()
+        .prefix(".lab-probe-")
+        .suffix(".part")
+        .tempfile_in(folder)
+        .map(drop)
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "--out {}: cannot write in the folder: {error}",
+                shown(folder)
+            )
+        })
+}
+
+/// The lab's own files never go into the pictures' folder: one could replace a
+/// picture (`--trace out/0.jpg`), and the folder's check would count it.
+fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
+    let absolute = |path: &Path| -> PathBuf {
+        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    };
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty());
+    let parent = parent.map_or_else(|| absolute(Path::new(".")), absolute);
+    let canonical = |path: PathBuf| std::fs::canonicalize(&path).unwrap_or(path);
+    if canonical(parent) == canonical(absolute(out)) {
+        anyhow::bail!(
+            "{flag} {}: is in the pictures' folder {}; write it elsewhere",
+            shown(path),
+            shown(out)
+        );
+    }
+    Ok(())
+}
+
+/// A path as one line: control characters (a newline, a tab) escaped.
+pub fn shown(path: &Path) -> String {
+    path.display().to_string().escape_debug().to_string()
+}
+
+/// Prints a line of the lab's, ignoring a reader that has gone.
+pub fn say(text: &str) {
+    let _ = writeln!(std::io::stdout(), "{text}");
+}

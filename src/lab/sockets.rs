@@ -1,0 +1,132 @@
+//! Which process of the watched tree holds a connection to the lab's server (Linux).
+//!
+//! The server sends each request's number and client address as it arrives. While
+//! the connection is open, the client's socket is a line of `/proc/net/tcp` (local
+//! address = the client's address) with an inode, and the process that holds it has a
+//! descriptor `socket:[inode]` under `/proc/PID/fd`. Requests that arrive together
+//! are resolved together: one read of `/proc/net/tcp`, one look at the tree's
+//! descriptors.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Request number -> the pid that held its connection.
+pub type Owners = Arc<Mutex<HashMap<usize, u32>>>;
+
+/// Resolves every request sent on `clients` until the channel closes.
+pub fn resolve(clients: Receiver<(usize, SocketAddr)>) -> (Owners, Option<JoinHandle<()>>) {
+    let owners: Owners = Arc::default();
+    if !cfg!(target_os = "linux") {
+        return (owners, None);
+    }
+    let found = owners.clone();
+    let thread = std::thread::Builder::new()
+        .name("lab-sockets".into())
+        .spawn(move || {
+            while let Ok(first) = clients.recv() {
+                let mut batch = vec![first];
+                batch.extend(clients.try_iter());
+                let resolved = owners_of(&batch);
+                found
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .extend(resolved);
+            }
+        })
+        .ok();
+    (owners, thread)
+}
+
+fn owners_of(batch: &[(usize, SocketAddr)]) -> HashMap<usize, u32> {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let inodes: HashMap<SocketAddr, u64> = table.lines().skip(1).filter_map(parse_line).collect();
+    let wanted: HashMap<u64, Vec<usize>> =
+        batch
+            .iter()
+            .fold(HashMap::new(), |mut wanted, (number, addr)| {
+                if let Some(&inode) = inodes.get(addr) {
+                    wanted.entry(inode).or_default().push(*number);
+                }
+                wanted
+            });
+    let mut owners = HashMap::new();
+    if wanted.is_empty() {
+        return owners;
+    }
+    let tree = super::tree::below(std::process::id(), &super::tree::all_processes());
+    for stat in tree {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", stat.pid)) else {
+            continue;
+        };
+        for fd in fds.filter_map(Result::ok) {
+            let Ok(link) = std::fs::read_link(fd.path()) else {
+                continue;
+            };
+            let inode = link
+                .to_str()
+                .and_then(|link| link.strip_prefix("socket:["))
+                .and_then(|rest| rest.strip_suffix(']'))
+                .and_then(|inode| inode.parse::<u64>().ok());
+            if let Some(numbers) = inode.and_then(|inode| wanted.get(&inode)) {
+                for &number in numbers {
+                    owners.insert(number, stat.pid);
+                }
+            }
+        }
+    }
+    owners
+}
+
+/// One line of `/proc/net/tcp`: the local address and the socket's inode.
+fn parse_line(line: &str) -> Option<(SocketAddr, u64)> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let local = parse_address(fields.get(1)?)?;
+    let inode = fields.get(9)?.parse().ok()?;
+    Some((local, inode))
+}
+
+/// `0100007F:D431`: an IPv4 address as the kernel's 32-bit number in hex (in the
+/// machine's byte order, little-endian on x86 and ARM), then the port in hex.
+fn parse_address(text: &str) -> Option<SocketAddr> {
+    let (ip, port) = text.split_once(':')?;
+    let ip = u32::from_str_radix(ip, 16).ok()?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    let ip = std::net::Ipv4Addr::from(ip.to_ne_bytes());
+    Some(SocketAddr::from((ip, port)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kernel_address_reads_as_ip_and_port() {
+        if cfg!(target_endian = "little") {
+            assert_eq!(
+                parse_address("0100007F:D431"),
+                Some("127.0.0.1:54321".parse().expect("addr"))
+            );
+        }
+        assert_eq!(parse_address("nonsense"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn our_own_open_connection_is_found_in_the_table() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client =
+            std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let local = client.local_addr().expect("local");
+        let table = std::fs::read_to_string("/proc/net/tcp").expect("table");
+        assert!(
+            table
+                .lines()
+                .skip(1)
+                .filter_map(parse_line)
+                .any(|(addr, _)| addr == local)
+        );
+    }
+}

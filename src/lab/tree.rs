@@ -1,0 +1,318 @@
+//! The watched process tree: who started whom, when each was first and last seen, how
+//! each ended, and the most memory the tree held at once.
+//!
+//! On Linux a sampler reads `/proc` every few milliseconds: every process below the
+//! lab is the watched tree (the lab starts only the program; with the lab as the
+//! "child subreaper", orphans are re-parented to it and stay below it). Elsewhere only
+//! the program the lab started is known, from its own start and wait.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::record::Exit;
+
+/// How often `/proc` is read.
+const EVERY: Duration = Duration::from_millis(5);
+/// Memory is summed every this many samples (reading it costs more).
+const MEMORY_EVERY: u32 = 4;
+
+/// What the lab knows of one process.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub pid: u32,
+    /// `None` for the program the lab started.
+    pub parent: Option<u32>,
+    pub first: Instant,
+    pub last: Instant,
+    pub alive: bool,
+    pub exit: Exit,
+    /// The kernel's start time of the process, to tell a reused pid from the old one.
+    started: u64,
+}
+
+#[derive(Default)]
+struct Known {
+    processes: Vec<Seen>,
+    peak_memory: u64,
+}
+
+/// The sampler of one run's tree.
+pub struct Tree {
+    root: u32,
+    known: Arc<Mutex<Known>>,
+    stop: Arc<AtomicBool>,
+    sampler: Option<JoinHandle<()>>,
+}
+
+impl Tree {
+    /// Starts watching below this process; `root` is the program just started.
+    pub fn watch(root: u32, started: Instant) -> Tree {
+        let known = Arc::new(Mutex::new(Known::default()));
+        lock(&known).processes.push(Seen {
+            pid: root,
+            parent: None,
+            first: started,
+            last: started,
+            alive: true,
+            exit: Exit::default(),
+            started: 0,
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let sampler = cfg!(target_os = "linux").then(|| {
+            let (known, stop) = (known.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("lab-tree".into())
+                .spawn(move || {
+                    let mut n = 0u32;
+                    while !stop.load(Ordering::Relaxed) {
+                        sample(root, &known, n.is_multiple_of(MEMORY_EVERY));
+                        n = n.wrapping_add(1);
+                        std::thread::sleep(EVERY);
+                    }
+                })
+                .ok()
+        });
+        Tree {
+            root,
+            known,
+            stop,
+            sampler: sampler.flatten(),
+        }
+    }
+
+    /// Looks once more now (before deciding whether the tree is done).
+    pub fn sample_now(&self) {
+        if cfg!(target_os = "linux") {
+            sample(self.root, &self.known, false);
+        }
+    }
+
+    /// The pids of the tree that were alive when last looked at.
+    pub fn alive(&self) -> Vec<u32> {
+        lock(&self.known)
+            .processes
+            .iter()
+            .filter(|seen| seen.alive)
+            .map(|seen| seen.pid)
+            .collect()
+    }
+
+    /// Notes how a process ended, from a wait of the lab's own (the program, or an
+    /// orphan re-parented to the lab).
+    pub fn ended(&self, pid: u32, exit: Exit) {
+        let now = Instant::now();
+        let mut known = lock(&self.known);
+        if let Some(seen) = known
+            .processes
+            .iter_mut()
+            .rev()
+            .find(|seen| seen.pid == pid)
+        {
+            seen.alive = false;
+            seen.exit = exit;
+            seen.last = now;
+        }
+    }
+
+    /// Stops sampling; every process seen, and the peak memory (bytes, `None` where
+    /// not measured).
+    pub fn finish(mut self) -> (Vec<Seen>, Option<u64>) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(sampler) = self.sampler.take() {
+            let _ = sampler.join();
+        }
+        let known = std::mem::take(&mut *lock(&self.known));
+        let peak = Some(known.peak_memory).filter(|&bytes| bytes > 0);
+        (known.processes, peak)
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One process's line of `/proc/PID/stat`, the fields the lab needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub pid: u32,
+    pub parent: u32,
+    pub zombie: bool,
+    pub started: u64,
+    /// The exit status in `waitpid`'s form, meaningful for a zombie (Linux 3.5+).
+    pub exit_status: Option<i32>,
+}
+
+/// Reads `pid (name) state ppid ...`; the name may hold spaces and parentheses, so
+/// the fields are counted from the last `)`.
+pub fn parse_stat(text: &str) -> Option<Stat> {
+    let (head, rest) = text.rsplit_once(')')?;
+    let pid = head.split_once(" (")?.0.trim().parse().ok()?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // fields[0] is field 3 (state); field N is fields[N - 3].
+    let state = *fields.first()?;
+    let parent = fields.get(1)?.parse().ok()?;
+    let started = fields.get(19)?.parse().ok()?;
+    let exit_status = fields.get(49).and_then(|field| field.parse().ok());
+    Some(Stat {
+        pid,
+        parent,
+        zombie: state == "Z",
+        started,
+        exit_status,
+    })
+}
+
+/// An exit status in `waitpid`'s form as an [`Exit`].
+pub fn exit_from_status(status: i32) -> Exit {
+    let signal = status & 0x7f;
+    if signal == 0 {
+        Exit {
+            code: Some((status >> 8) & 0xff),
+            signal: None,
+        }
+    } else {
+        Exit {
+            code: None,
+            signal: Some(signal),
+        }
+    }
+}
+
+/// Every process now, from `/proc`.
+pub fn all_processes() -> Vec<Stat> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?))
+        .collect()
+}
+
+/// The processes below `ancestor` in `all` (not `ancestor` itself).
+pub fn below(ancestor: u32, all: &[Stat]) -> Vec<Stat> {
+    let mut found: Vec<Stat> = Vec::new();
+    let mut parents = vec![ancestor];
+    while let Some(parent) = parents.pop() {
+        for stat in all.iter().filter(|stat| stat.parent == parent) {
+            if stat.pid != ancestor && !found.iter().any(|seen| seen.pid == stat.pid) {
+                found.push(*stat);
+                parents.push(stat.pid);
+            }
+        }
+    }
+    found
+}
+
+fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
+    let now = Instant::now();
+    let all = all_processes();
+    let tree = below(std::process::id(), &all);
+    let memory: u64 = if with_memory {
+        tree.iter()
+            .filter(|stat| !stat.zombie)
+            .map(|stat| memory_of(stat.pid))
+            .sum()
+    } else {
+        0
+    };
+    let mut known = lock(known);
+    known.peak_memory = known.peak_memory.max(memory);
+    let by_pid: HashMap<u32, &Stat> = tree.iter().map(|stat| (stat.pid, stat)).collect();
+    // Those seen before: still there, or gone.
+    for seen in known.processes.iter_mut().filter(|seen| seen.alive) {
+        match by_pid.get(&seen.pid) {
+            Some(stat) if seen.started == 0 || seen.started == stat.started => {
+                seen.started = stat.started;
+                if stat.zombie {
+                    seen.alive = false;
+                    if let Some(status) = stat.exit_status {
+                        seen.exit = exit_from_status(status);
+                    }
+                } else {
+                    seen.last = now;
+                }
+            }
+            // Gone (reaped by its parent), or its pid already reused.
+            _ if seen.pid != root => seen.alive = false,
+            // The program itself ends when the lab's wait says so.
+            _ => {}
+        }
+    }
+    // Those new.
+    for stat in &tree {
+        let is_known = known.processes.iter().any(|seen| {
+            seen.pid == stat.pid && (seen.started == stat.started || seen.started == 0)
+        });
+        if !is_known && !stat.zombie {
+            known.processes.push(Seen {
+                pid: stat.pid,
+                parent: Some(stat.parent),
+                first: now,
+                last: now,
+                alive: true,
+                exit: Exit::default(),
+                started: stat.started,
+            });
+        }
+    }
+}
+
+/// One process's proportional resident memory in bytes (`Pss:` of
+/// `/proc/PID/smaps_rollup`), else its resident set (`VmRSS:` of `status`).
+fn memory_of(pid: u32) -> u64 {
+    let field = |file: &str, name: &str| -> Option<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
+        let line = text.lines().find(|line| line.starts_with(name))?;
+        let kb: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    field("smaps_rollup", "Pss:")
+        .or_else(|| field("status", "VmRSS:"))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stat_line_is_read_from_the_last_parenthesis() {
+        let mut line = String::from("4242 (a (b) c) S 17");
+        for n in 5..=52 {
+            line.push_str(&format!(" {n}"));
+        }
+        let stat = parse_stat(&line).expect("read");
+        assert_eq!((stat.pid, stat.parent, stat.zombie), (4242, 17, false));
+        assert_eq!(stat.started, 22);
+        assert_eq!(stat.exit_status, Some(52));
+        assert_eq!(exit_from_status(256).code, Some(1));
+        assert_eq!(exit_from_status(9).signal, Some(9));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_child_is_below_its_parent() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep starts");
+        let all = all_processes();
+        let found = below(std::process::id(), &all);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(found.iter().any(|stat| stat.pid == child.id()));
+    }
+}
