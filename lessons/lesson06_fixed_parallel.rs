@@ -106,9 +106,14 @@ pub fn download_all_in_processes(job: &Job) -> anyhow::Result<()> {
     }
     // Then wait for them all. Waiting inside the first loop would make it sequential.
     let mut failed = 0;
-    for mut child in children {
-        if !child.wait()?.success() {
-            failed += 1; // the child has said why on its stderr
+    for (i, mut child) in children.into_iter().enumerate() {
+        let status = child.wait()?;
+        if status.code().is_none() {
+            // Killed: it could not say why itself.
+            eprintln!("FAILED picture {i}: its process was stopped ({status})");
+        }
+        if !status.success() {
+            failed += 1;
         }
     }
     all_arrived(failed, job.count)

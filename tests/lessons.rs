@@ -6,14 +6,13 @@ use std::collections::HashSet;
 use std::process::Output;
 
 mod common;
-use common::{assert_complete_pictures, downloads_overlap, events, stderr, stdout};
+use common::{assert_complete_pictures, events, stderr, stdout};
 
 fn lesson(binary: &str, out: &tempfile::TempDir, args: &[&str]) -> Output {
     common::run_into(binary, out.path(), args)
 }
 
 const LESSON05: &str = env!("CARGO_BIN_EXE_lesson05");
-const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
 const LESSON09: &str = env!("CARGO_BIN_EXE_lesson09");
 
@@ -74,93 +73,6 @@ fn lesson05_asks_a_server_it_did_not_write_twice_per_picture() {
     // The 10 of the lesson, then 5 more for the sequential comparison run.
     assert_eq!(served.server.requests_for("/picture.jpg"), 15);
     assert!(stdout(&output).contains("5 files, 10 downloads"));
-}
-
-#[test]
-fn lesson06_processes_overlap_with_five_requests() {
-    let out = tempfile::tempdir().expect("tempdir");
-    // Starting a process takes about 0.17 s under Wine (1 ms on Linux): there, five
-    // starts one after another take longer than 200 ms downloads, so give each
-    // download long enough to still be running when the last child starts.
-    let windows = cfg!(windows);
-    let latency = if windows { "2000" } else { "200" };
-    let mut args = vec!["--latency-ms", latency];
-    if windows {
-        args.push("--no-compare");
-    }
-    let output = lesson(LESSON06, &out, &args);
-    let text = stdout(&output);
-    assert!(output.status.success(), "{text}{}", stderr(&output));
-    assert_complete_pictures(out.path(), 5);
-    assert!(text.contains("5 files, 5 downloads, 5 requests"), "{text}");
-    let events = events(&text);
-    let pids: HashSet<u32> = events.iter().map(|e| e.pid).collect();
-    assert_eq!(pids.len(), 5, "one process per picture: {text}");
-    assert!(
-        downloads_overlap(&events),
-        "the five downloads did not overlap: {text}"
-    );
-    assert!(windows || text.contains("speedup: sequential"), "{text}");
-}
-
-#[test]
-fn lesson06_threads_share_one_process() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(
-        LESSON06,
-        &out,
-        &["--latency-ms", "200", "--mode", "threads", "--no-compare"],
-    );
-    let text = stdout(&output);
-    assert!(output.status.success(), "{text}");
-    assert_complete_pictures(out.path(), 5);
-    let events = events(&text);
-    let pids: HashSet<u32> = events.iter().map(|e| e.pid).collect();
-    let workers: HashSet<&str> = events.iter().map(|e| e.worker.as_str()).collect();
-    assert_eq!(pids.len(), 1, "threads live in one process");
-    assert_eq!(workers.len(), 5, "five named threads: {workers:?}");
-    assert!(downloads_overlap(&events), "{text}");
-    assert!(
-        !text.contains("speedup"),
-        "--no-compare skips the comparison"
-    );
-}
-
-#[test]
-fn lesson06_rayon_uses_its_pool() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(
-        LESSON06,
-        &out,
-        &["--latency-ms", "20", "--mode", "rayon", "--no-compare"],
-    );
-    let text = stdout(&output);
-    assert!(output.status.success(), "{text}");
-    assert_complete_pictures(out.path(), 5);
-    let pool = workbook::cpus::available();
-    assert!(
-        text.contains(&format!("rayon: {pool} threads in its pool")),
-        "{text}"
-    );
-    let workers: HashSet<String> = events(&text).into_iter().map(|e| e.worker).collect();
-    assert!(
-        workers.len() <= pool,
-        "more workers than rayon threads: {workers:?}"
-    );
-}
-
-#[test]
-fn lesson06_makes_five_requests_to_a_server_it_did_not_write() {
-    let Some(served) = common::serve_a_picture() else {
-        return;
-    };
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(LESSON06, &out, &["--url", &served.url, "--no-compare"]);
-    assert!(output.status.success(), "{}", stdout(&output));
-    assert_eq!(served.server.requests_for("/picture.jpg"), 5);
-    for (name, bytes) in common::files_in(out.path()) {
-        assert_eq!(bytes, served.bytes, "{name} differs from what was served");
-    }
 }
 
 #[test]

@@ -15,7 +15,6 @@ use common::files_in;
 use common::{assert_complete_pictures, stderr, stdout, wait_at_most};
 
 const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
-const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
 #[cfg(any(target_os = "linux", windows))]
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
 
@@ -70,7 +69,7 @@ fn files_the_run_did_not_make_are_never_touched() {
         std::fs::write(out.path().join(name), bytes).expect("write");
     }
     let output = output_within(
-        lesson(LESSON06, out.path(), &["--latency-ms", "20"]),
+        lesson(LESSON04, out.path(), &["--latency-ms", "20"]),
         Duration::from_secs(60),
     );
     assert!(output.status.success(), "{}", stdout(&output));
@@ -111,12 +110,7 @@ fn two_lessons_sharing_one_folder_both_complete() {
         let args = ["--latency-ms", "30", "--count", "10"];
         let runs: Vec<Child> = [
             lesson(LESSON04, out.path(), &args),
-            lesson(LESSON06, out.path(), &args),
-            lesson(
-                LESSON06,
-                out.path(),
-                &[&args[..], &["--mode", "threads"]].concat(),
-            ),
+            lesson(LESSON04, out.path(), &args),
         ]
         .into_iter()
         .map(|mut command| {
@@ -147,42 +141,6 @@ fn outside_server(latency_ms: u64, faults: &[&str]) -> (common::FaultyServer, St
 }
 
 #[test]
-fn a_comparison_run_that_fails_does_not_fail_the_lesson() {
-    // Requests 6 to 10 are the comparison's: they fail, the lesson's five do not.
-    let (server, url) = outside_server(20, &["6:500", "7:500"]);
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = output_within(
-        lesson(LESSON06, out.path(), &["--url", &url]),
-        Duration::from_secs(60),
-    );
-    drop(server);
-    let text = stdout(&output);
-    assert!(output.status.success(), "{text}");
-    assert!(
-        text.contains("no speedup: the sequential run to compare with failed"),
-        "{text}"
-    );
-    assert_complete_pictures(out.path(), 5);
-}
-
-#[test]
-fn a_failing_child_says_why_once() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let url = closed_port_url();
-    let output = output_within(
-        lesson(LESSON06, out.path(), &["--url", &url, "--count", "1"]),
-        Duration::from_secs(60),
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let said = format!("{}{}", stdout(&output), stderr(&output));
-    assert_eq!(said.matches("cannot connect").count(), 1, "{said}");
-    assert_eq!(
-        stderr(&output).trim(),
-        "Error: 0 of 1 pictures arrived: 1 failed (see the FAILED lines)"
-    );
-}
-
-#[test]
 fn a_password_in_the_url_is_never_printed() {
     let out = tempfile::tempdir().expect("tempdir");
     let url = closed_port_url().replace("http://", "http://learner:hunter2@");
@@ -193,27 +151,6 @@ fn a_password_in_the_url_is_never_printed() {
     let said = format!("{}{}", stdout(&output), stderr(&output));
     assert!(said.contains("FAILED"), "{said}");
     assert!(!said.contains("hunter2"), "{said}");
-}
-
-#[cfg(unix)]
-#[test]
-fn an_out_path_that_is_not_utf8_is_refused_clearly() {
-    use std::os::unix::ffi::OsStrExt;
-    let parent = tempfile::tempdir().expect("tempdir");
-    let out = parent
-        .path()
-        .join(std::ffi::OsStr::from_bytes(b"pictures-\xff"));
-    let output = output_within(
-        lesson(LESSON06, &out, &["--latency-ms", "0"]),
-        Duration::from_secs(60),
-    );
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("not valid UTF-8"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(!out.exists(), "nothing was made");
 }
 
 /// Starts `binary` with `args`, its stdout read line by line on a thread; returns it
@@ -289,52 +226,6 @@ fn pids_in(lines: &[String]) -> Vec<u32> {
         .into_iter()
         .map(|event| event.pid)
         .collect()
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn ctrl_c_at_any_moment_ends_with_130_and_leaves_nothing() {
-    // From just after the start to the middle of the comparison run.
-    for delay_ms in [15, 40, 80, 150, 260, 400, 700, 1000] {
-        let out = tempfile::tempdir().expect("tempdir");
-        let (mut child, lines) = spawn_reading(LESSON06, out.path(), &["--latency-ms", "200"]);
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        interrupt(child.id());
-        let status = wait_at_most(&mut child, Duration::from_secs(20));
-        let mut message = String::new();
-        if let Some(mut err) = child.stderr.take() {
-            let _ = err.read_to_string(&mut message);
-        }
-        let seen: Vec<String> = lines.try_iter().collect();
-        use std::os::unix::process::ExitStatusExt;
-        // Before its handler is installed (the first milliseconds), a program dies of
-        // the signal itself: nothing has started then.
-        if status.signal() == Some(2) {
-            assert!(pids_in(&seen).is_empty(), "{seen:?}");
-            continue;
-        }
-        assert_eq!(
-            status.code(),
-            Some(130),
-            "after {delay_ms} ms: {seen:?} {message}"
-        );
-        assert!(message.contains("interrupted: stopped"), "{message}");
-        assert!(!message.contains("crashed"), "{message}");
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(
-            temporaries(out.path()).is_empty(),
-            "after {delay_ms} ms: {:?}",
-            temporaries(out.path())
-        );
-        let running: Vec<u32> = pids_in(&seen)
-            .into_iter()
-            .filter(|&pid| is_running(pid))
-            .collect();
-        assert!(
-            running.is_empty(),
-            "after {delay_ms} ms, still running: {running:?}"
-        );
-    }
 }
 
 #[cfg(target_os = "linux")]

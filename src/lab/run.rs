@@ -570,8 +570,9 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
         })
 }
 
-/// The lab's own files never go into the pictures' folder: one could replace a
-/// picture (`--trace out/0.jpg`), and the folder's check would count it.
+/// The lab's own files go into a folder that exists, and never into the pictures'
+/// folder: one could replace a picture (`--trace out/0.jpg`), and the folder's check
+/// would count it. Said before the program starts.
 fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
     let absolute = |path: &Path| -> PathBuf {
         std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
@@ -580,6 +581,16 @@ fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty());
     let parent = parent.map_or_else(|| absolute(Path::new(".")), absolute);
+    if !parent.is_dir() {
+        anyhow::bail!(
+            "{flag} {}: there is no folder {}",
+            shown(path),
+            shown(&parent)
+        );
+    }
+    if path.is_dir() {
+        anyhow::bail!("{flag} {}: is a folder; give a file name", shown(path));
+    }
     let canonical = |path: PathBuf| std::fs::canonicalize(&path).unwrap_or(path);
     if canonical(parent) == canonical(absolute(out)) {
         anyhow::bail!(

@@ -9,9 +9,13 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long a request is looked for before it is left without a pid.
+const GIVE_UP: Duration = Duration::from_millis(500);
 
 /// Request number -> the pid that held its connection.
 pub type Owners = Arc<Mutex<HashMap<usize, u32>>>;
@@ -26,10 +30,34 @@ pub fn resolve(clients: Receiver<(usize, SocketAddr)>) -> (Owners, Option<JoinHa
     let thread = std::thread::Builder::new()
         .name("lab-sockets".into())
         .spawn(move || {
-            while let Ok(first) = clients.recv() {
-                let mut batch = vec![first];
-                batch.extend(clients.try_iter());
+            // Requests not found yet are looked for again while they may still be open
+            // (a descriptor can be a moment late in /proc).
+            let mut pending: Vec<(usize, SocketAddr, Instant)> = Vec::new();
+            loop {
+                let wait = if pending.is_empty() {
+                    Duration::from_secs(3600)
+                } else {
+                    Duration::from_millis(2)
+                };
+                match clients.recv_timeout(wait) {
+                    Ok((number, addr)) => pending.push((number, addr, Instant::now())),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) if pending.is_empty() => break,
+                    Err(RecvTimeoutError::Disconnected) => {}
+                }
+                pending.extend(
+                    clients
+                        .try_iter()
+                        .map(|(n, addr)| (n, addr, Instant::now())),
+                );
+                let batch: Vec<(usize, SocketAddr)> = pending
+                    .iter()
+                    .map(|&(number, addr, _)| (number, addr))
+                    .collect();
                 let resolved = owners_of(&batch);
+                pending.retain(|(number, _, since)| {
+                    !resolved.contains_key(number) && since.elapsed() < GIVE_UP
+                });
                 found
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -1,0 +1,490 @@
+//! The lab, watching lesson 06 (plain Rust with one lab line) and other programs from
+//! outside. Every assertion reads the lab's record, never the lines people read.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use workbook::lab::Record;
+
+mod common;
+use common::{FaultyServer, output_within, stderr, stdout};
+
+const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
+const LAB: &str = env!("CARGO_BIN_EXE_lab");
+
+/// A run's folder and record, in two temporary folders (the lab refuses a record in
+/// the pictures' folder).
+struct Place {
+    out: tempfile::TempDir,
+    records: tempfile::TempDir,
+}
+
+impl Place {
+    fn new() -> Place {
+        Place {
+            out: tempfile::tempdir().expect("a folder"),
+            records: tempfile::tempdir().expect("a folder"),
+        }
+    }
+
+    fn out(&self) -> &Path {
+        self.out.path()
+    }
+
+    fn record_path(&self) -> PathBuf {
+        self.records.path().join("record.json")
+    }
+
+    fn record(&self) -> Record {
+        Record::read(&self.record_path()).expect("the lab wrote its record")
+    }
+}
+
+/// `lesson06 ARGS --out OUT --record RECORD`, to its end.
+fn lesson06(place: &Place, args: &[&str]) -> Output {
+    let mut command = Command::new(LESSON06);
+    command
+        .args(args)
+        .arg("--out")
+        .arg(place.out())
+        .arg("--record")
+        .arg(place.record_path());
+    output_within(command, Duration::from_secs(120))
+}
+
+fn pids_of_requests(record: &Record) -> Vec<Option<u32>> {
+    record.requests.iter().map(|request| request.pid).collect()
+}
+
+#[test]
+fn lesson06_processes_one_per_picture_all_at_once() {
+    let place = Place::new();
+    let output = lesson06(&place, &["--latency-ms", "200"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let record = place.record();
+    assert_eq!(record.requests.len(), 5, "one request per picture");
+    assert!(
+        record
+            .requests
+            .iter()
+            .all(|r| r.status == 200 && r.complete)
+    );
+    assert_eq!(record.most_in_flight(), 5, "all five at once");
+    assert_eq!(record.whole_pictures(), 5);
+    assert!(record.broken_files().is_empty(), "{:?}", record.files);
+    assert_eq!(record.exit.code, Some(0));
+    let comparison = record
+        .comparison
+        .as_ref()
+        .expect("compared with sequential");
+    assert_eq!(comparison.requests, 5);
+    assert!(
+        comparison
+            .program
+            .ends_with(&["--mode".into(), "sequential".into()])
+    );
+    // Each request came from a child of the program, each from a different one.
+    if cfg!(target_os = "linux") {
+        let root = record.processes[0].pid;
+        let mut pids: Vec<u32> = pids_of_requests(&record).into_iter().flatten().collect();
+        pids.sort();
+        pids.dedup();
+        assert_eq!(pids.len(), 5, "{:?}", record.requests);
+        for pid in pids {
+            let process = record
+                .processes
+                .iter()
+                .find(|p| p.pid == pid)
+                .expect("in the tree");
+            assert_eq!(process.parent, Some(root));
+        }
+    }
+    // The program's own lines, each seen as it came: "all done" after every download.
+    let text = record.text();
+    assert_eq!(
+        text.iter()
+            .filter(|line| line.starts_with("saved "))
+            .count(),
+        5
+    );
+    let done = record
+        .lines
+        .iter()
+        .find(|line| line.text == "all done")
+        .expect("all done");
+    assert!(
+        record.requests.iter().all(|r| r.end <= done.time),
+        "{record:?}"
+    );
+}
+
+#[test]
+fn lesson06_threads_are_one_process() {
+    let place = Place::new();
+    let output = lesson06(
+        &place,
+        &["--latency-ms", "200", "--mode", "threads", "--no-compare"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = place.record();
+    assert_eq!(record.processes.len(), 1, "{:?}", record.processes);
+    assert_eq!(record.most_in_flight(), 5);
+    assert!(record.comparison.is_none(), "--no-compare");
+    if cfg!(target_os = "linux") {
+        let root = Some(record.processes[0].pid);
+        assert!(pids_of_requests(&record).iter().all(|pid| *pid == root));
+    }
+}
+
+#[test]
+fn lesson06_rayon_is_held_to_its_pool() {
+    let place = Place::new();
+    let output = lesson06(
+        &place,
+        &["--latency-ms", "50", "--mode", "rayon", "--no-compare"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = place.record();
+    let pool = workbook::cpus::available();
+    assert!(
+        record.most_in_flight() <= pool,
+        "{} > {pool}",
+        record.most_in_flight()
+    );
+    assert_eq!(record.whole_pictures(), 5);
+    let said = format!("rayon: {pool} threads in its pool");
+    assert!(record.text().contains(&said.as_str()));
+}
+
+#[test]
+fn a_server_the_lab_did_not_start_is_used_as_given() {
+    let Some(served) = common::serve_a_picture() else {
+        return;
+    };
+    let place = Place::new();
+    let output = lesson06(&place, &["--url", &served.url, "--no-compare"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(served.server.requests_for("/picture.jpg"), 5);
+    let record = place.record();
+    assert!(
+        record.requests.is_empty(),
+        "the lab sees only its own server"
+    );
+    assert_eq!(record.latency_ms, None);
+    for (name, bytes) in common::files_in(place.out()) {
+        assert_eq!(bytes, served.bytes, "{name} differs from what was served");
+    }
+}
+
+#[test]
+fn a_proxy_in_the_environment_does_not_take_the_local_servers_requests() {
+    let place = Place::new();
+    let mut command = Command::new(LESSON06);
+    command
+        .args(["--latency-ms", "20", "--no-compare", "--out"])
+        .arg(place.out())
+        .arg("--record")
+        .arg(place.record_path());
+    for name in ["http_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"] {
+        command.env(name, "http://127.0.0.1:9"); // nothing listens there
+    }
+    let output = output_within(command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(place.record().requests.len(), 5);
+}
+
+#[test]
+fn the_trace_has_a_slice_per_request_and_never_replaces_a_device() {
+    let place = Place::new();
+    let trace = place.records.path().join("trace.json");
+    let output = lesson06(
+        &place,
+        &[
+            "--latency-ms",
+            "20",
+            "--no-compare",
+            "--trace",
+            trace.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&trace).expect("a trace")).expect("JSON");
+    let requests = json["traceEvents"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|event| event["cat"] == "request")
+        .count();
+    assert_eq!(requests, 5);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let output = lesson06(
+            &place,
+            &["--latency-ms", "0", "--no-compare", "--trace", "/dev/null"],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let kind = std::fs::metadata("/dev/null").expect("there").file_type();
+        assert!(kind.is_char_device(), "/dev/null is still a device");
+    }
+}
+
+#[test]
+fn the_labs_own_files_are_refused_where_they_would_do_harm_before_anything_starts() {
+    let place = Place::new();
+    let picture = place.out().join("0.jpg");
+    for (trace, why) in [
+        (
+            picture.to_str().expect("utf-8").to_string(),
+            "is in the pictures' folder",
+        ),
+        ("/no/such/folder/t.json".to_string(), "there is no folder"),
+    ] {
+        let output = lesson06(&place, &["--trace", &trace]);
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert!(
+            message.contains(why) && message.lines().count() == 1,
+            "{message}"
+        );
+        assert!(common::files_in(place.out()).is_empty(), "something ran");
+    }
+}
+
+#[test]
+fn bad_options_are_one_line_and_exit_2() {
+    let place = Place::new();
+    for bad in [
+        &["--count", "0"][..],
+        &["--latency-ms", "x"],
+        &["--url", "ftp://x"],
+    ] {
+        let output = lesson06(&place, bad);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+        assert!(stdout(&output).is_empty(), "{bad:?} started something");
+    }
+    // The program's own option, refused by the program: its status comes through.
+    let output = lesson06(&place, &["--mode", "fibers", "--no-compare"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn an_unusable_folder_is_refused_before_the_program_starts() {
+    let file = tempfile::NamedTempFile::new().expect("a file");
+    let output = output_within(
+        {
+            let mut command = Command::new(LESSON06);
+            command.arg("--out").arg(file.path());
+            command
+        },
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is not a folder"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn what_was_in_the_folder_before_is_never_touched() {
+    let place = Place::new();
+    let notes = place.out().join(".workbook-tmp-4000000-0-mynotes");
+    std::fs::create_dir(&notes).expect("a folder of mine");
+    std::fs::write(notes.join("inside"), b"mine").expect("a file of mine");
+    std::fs::write(place.out().join(".draft.part"), b"mine too").expect("a draft");
+    let output = lesson06(&place, &["--latency-ms", "0", "--no-compare"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read(notes.join("inside")).expect("kept"), b"mine");
+    assert_eq!(
+        std::fs::read(place.out().join(".draft.part")).expect("kept"),
+        b"mine too"
+    );
+    let record = place.record();
+    let state = |name: &str| {
+        record
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.state.clone())
+    };
+    assert_eq!(state(".draft.part").as_deref(), Some("unchanged"));
+}
+
+#[test]
+fn a_program_that_never_ends_is_stopped_at_the_time_limit() {
+    let server = FaultyServer::start(0, &["1:stall", "2:stall", "3:stall", "4:stall", "5:stall"]);
+    let place = Place::new();
+    let output = lesson06(
+        &place,
+        &["--url", &server.url, "--time-limit", "2", "--no-compare"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let record = place.record();
+    assert_eq!(record.stopped.as_deref(), Some("time limit"));
+    assert_eq!(record.processes.len(), 6, "{:?}", record.processes);
+    assert!(common::files_in(place.out()).is_empty());
+    #[cfg(target_os = "linux")]
+    for process in &record.processes {
+        assert!(!running(process.pid), "{} still runs", process.pid);
+    }
+}
+
+/// Is `pid` a live process (not a zombie)?
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| workbook::lab::tree::parse_stat(&stat))
+        .is_some_and(|stat| !stat.zombie)
+}
+
+/// The processes below `pid`, from `/proc`.
+#[cfg(target_os = "linux")]
+fn below(pid: u32) -> Vec<u32> {
+    let all = workbook::lab::tree::all_processes();
+    workbook::lab::tree::below(pid, &all)
+        .iter()
+        .map(|stat| stat.pid)
+        .collect()
+}
+
+/// Starts lesson06 with slow downloads and waits until the lab's tree has the program
+/// and its five children.
+#[cfg(target_os = "linux")]
+fn lesson06_under_way(place: &Place) -> std::process::Child {
+    let mut lab = Command::new(LESSON06)
+        .args(["--latency-ms", "3000", "--no-compare", "--out"])
+        .arg(place.out())
+        .arg("--record")
+        .arg(place.record_path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lesson06 starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while below(lab.id()).len() < 6 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the children never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200)); // each has sent its request
+    lab
+}
+
+#[cfg(target_os = "linux")]
+fn signal(name: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([name, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_or_sigterm_stops_the_whole_tree_and_leaves_no_file() {
+    for (name, code) in [("-INT", 130), ("-TERM", 143)] {
+        let place = Place::new();
+        let mut lab = lesson06_under_way(&place);
+        let tree = below(lab.id());
+        signal(name, lab.id());
+        let status = common::wait_at_most(&mut lab, Duration::from_secs(20));
+        assert_eq!(status.code(), Some(code), "{name}");
+        for pid in tree {
+            assert!(!running(pid), "{pid} still runs after {name}");
+        }
+        assert!(
+            common::files_in(place.out()).is_empty(),
+            "{name}: a file was left"
+        );
+        let record = place.record();
+        assert!(record.stopped.is_some(), "{name}");
+        assert!(
+            record
+                .broken_files()
+                .iter()
+                .all(|f| f.state == "left half-written")
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_child_killed_mid_download_is_named_and_the_others_arrive() {
+    let place = Place::new();
+    let mut lab = lesson06_under_way(&place);
+    let program = below(lab.id())[0];
+    let children = below(program);
+    signal("-KILL", children[1]);
+    let status = common::wait_at_most(&mut lab, Duration::from_secs(30));
+    let mut why = String::new();
+    if let Some(mut pipe) = lab.stderr.take() {
+        use std::io::Read;
+        let _ = pipe.read_to_string(&mut why);
+    }
+    assert_eq!(status.code(), Some(1), "{why}");
+    assert!(
+        why.contains("SIGKILL") || why.contains("signal: 9"),
+        "{why}"
+    );
+    assert!(why.contains("1 of 5 pictures did not arrive"), "{why}");
+    let record = place.record();
+    assert_eq!(record.whole_pictures(), 4);
+    assert!(
+        record
+            .broken_files()
+            .iter()
+            .all(|f| f.state == "left half-written")
+    );
+    assert_eq!(
+        common::files_in(place.out()).len(),
+        4,
+        "no half-written file stays"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_lab_binary_watches_any_program_and_its_orphans() {
+    let records = tempfile::tempdir().expect("a folder");
+    let out = tempfile::tempdir().expect("a folder");
+    let record = records.path().join("record.json");
+    let mut command = Command::new(LAB);
+    command
+        .arg("--out")
+        .arg(out.path())
+        .arg("--record")
+        .arg(&record)
+        .args(["sh", "-c", "echo \"$PICTURES_COUNT at $PICTURES_URL\"; (sleep 0.3; echo orphan) & echo parent done"]);
+    let output = output_within(command, Duration::from_secs(30));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = Record::read(&record).expect("a record");
+    let first = &record.lines[0].text;
+    assert!(first.starts_with("5 at http://127.0.0.1:"), "{first}");
+    let orphan = record
+        .lines
+        .iter()
+        .find(|line| line.text == "orphan")
+        .expect("seen");
+    let program = &record.processes[0];
+    assert!(
+        orphan.time > program.end,
+        "the orphan spoke after its parent ended"
+    );
+    if cfg!(target_os = "linux") {
+        assert!(record.processes.len() >= 2, "{:?}", record.processes);
+    }
+}
