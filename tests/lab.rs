@@ -363,7 +363,7 @@ fn below(pid: u32) -> Vec<u32> {
 /// and its five children.
 #[cfg(target_os = "linux")]
 fn lesson06_under_way(place: &Place) -> std::process::Child {
-    let mut lab = Command::new(LESSON06)
+    let lab = Command::new(LESSON06)
         .args(["--latency-ms", "3000", "--no-compare", "--out"])
         .arg(place.out())
         .arg("--record")
