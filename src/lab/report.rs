@@ -88,6 +88,8 @@ pub fn timeline(record: &Record) -> String {
         }
         let status = if request.status == 200 && request.complete {
             String::new()
+        } else if request.status == 0 {
+            " no answer: the client left first".to_string()
         } else if request.complete {
             format!(" HTTP {}", request.status)
         } else {
@@ -131,8 +133,9 @@ fn facts(record: &Record) -> String {
         .collect();
     let names = match written.as_slice() {
         [] => String::new(),
+        few if few.len() <= 6 => format!(" ({})", few.join(", ")),
+        [first, .., last] => format!(" ({first} ... {last})"),
         [one] => format!(" ({one})"),
-        [first, .., last] => format!(" ({first} to {last})"),
     };
     lines.push(format!(
         "folder: {} written{names} in {}",

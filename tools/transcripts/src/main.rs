@@ -17,7 +17,7 @@
 //! fails with a diff.
 #![forbid(unsafe_code)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -46,6 +46,9 @@ struct Args {
 enum Run {
     /// A lesson binary with these arguments; it starts its own picture server.
     Lesson(&'static str, &'static [&'static str]),
+    /// A lesson under the lab (its lab line): the same, and the lab's record is kept,
+    /// so that the picture is drawn from what the lab saw.
+    Watched(&'static str, &'static [&'static str]),
     /// The same, built with `--release`: for runs whose point is how fast they are.
     Release(&'static str, &'static [&'static str]),
     /// A lesson binary against a picture server the tool starts (`--url` is added),
@@ -161,21 +164,33 @@ fn transcripts() -> Vec<Transcript> {
             "cargo run --bin lesson05",
             Lesson("lesson05", &[]),
         ),
-        t(
-            "lesson06/processes.txt",
-            "cargo run --bin lesson06",
-            Lesson("lesson06", &[]),
-        ),
-        t(
-            "lesson06/threads.txt",
-            "cargo run --bin lesson06 -- --mode threads",
-            Lesson("lesson06", &["--mode", "threads"]),
-        ),
-        t(
-            "lesson06/rayon.txt",
-            "cargo run --bin lesson06 -- --mode rayon",
-            Lesson("lesson06", &["--mode", "rayon"]),
-        ),
+        Transcript {
+            // The children print as each finishes: in any order.
+            any_order: true,
+            ..t(
+                "lesson06/processes.txt",
+                "cargo run --bin lesson06",
+                Watched("lesson06", &[]),
+            )
+        },
+        Transcript {
+            // The children print as each finishes: in any order.
+            any_order: true,
+            ..t(
+                "lesson06/threads.txt",
+                "cargo run --bin lesson06 -- --mode threads",
+                Watched("lesson06", &["--mode", "threads"]),
+            )
+        },
+        Transcript {
+            // The children print as each finishes: in any order.
+            any_order: true,
+            ..t(
+                "lesson06/rayon.txt",
+                "cargo run --bin lesson06 -- --mode rayon",
+                Watched("lesson06", &["--mode", "rayon"]),
+            )
+        },
         t(
             "lesson07/processes.txt",
             "cargo run --bin lesson07",
@@ -436,7 +451,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
             continue;
         }
         let started = Instant::now();
-        let text = make(transcript, &bins, &root, python.as_deref())
+        let (text, record) = make(transcript, &bins, &root, python.as_deref())
             .with_context(|| format!("making {}", transcript.file))?;
         let path = folder.join(transcript.file);
         if args.check {
@@ -472,7 +487,19 @@ fn run(args: &Args) -> anyhow::Result<bool> {
             );
         }
         made.push((transcript.file, text.clone()));
-        // A transcript with a timeline gets its picture, drawn from the same run.
+        // A transcript with a timeline gets its picture, drawn from the same run: from
+        // the lab's record where there is one.
+        if let Some(record) = record.filter(|record| !record.requests.is_empty()) {
+            let name = transcript.file.replace(".txt", ".svg");
+            let svg =
+                pictures::record_timeline(&record).with_context(|| format!("drawing {name}"))?;
+            pictures::check_svg(&svg).with_context(|| format!("drawing {name}"))?;
+            if !args.check {
+                write(&pictures_folder.join(&name), &svg)?;
+                println!("drew     pictures/{name}");
+            }
+            continue;
+        }
         let draw: Option<fn(&str) -> anyhow::Result<String>> = if pictures::downloads_in(&text) > 0
         {
             Some(pictures::timeline)
@@ -605,13 +632,14 @@ fn included_pictures(book: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// Runs one transcript's program in a fresh scratch folder; returns what the book shows.
+/// Runs one transcript's program in a fresh scratch folder; returns what the book
+/// shows, and the lab's record of the run where the lab watched it.
 fn make(
     transcript: &Transcript,
     bins: &Path,
     root: &Path,
     python: Option<&str>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, Option<workbook::lab::Record>)> {
     let scratch = std::env::temp_dir().join(format!(
         "workbook-transcript-{}-{}",
         std::process::id(),
@@ -633,7 +661,26 @@ fn make(
         })
         .map_err(|error| anyhow::anyhow!("{error}"))
     };
+    if let Run::KillSecondChild = &transcript.run {
+        let record = scratch.with_extension("record.json");
+        let text = kill_second_child(&exe("lesson06"), &scratch, &record)?;
+        let read = workbook::lab::Record::read(&record);
+        let _ = std::fs::remove_file(&record);
+        let _ = std::fs::remove_dir_all(&scratch);
+        return Ok((format!("$ {}\n{text}", transcript.shown), Some(read?)));
+    }
+    if let Run::Watched(bin, args) = &transcript.run {
+        let record = scratch.with_extension("record.json");
+        let mut command = Command::new(exe(bin));
+        command.args(*args).arg("--record").arg(&record);
+        let text = capture(command, &scratch)?;
+        let read = workbook::lab::Record::read(&record);
+        let _ = std::fs::remove_file(&record);
+        let _ = std::fs::remove_dir_all(&scratch);
+        return Ok((format!("$ {}\n{text}", transcript.shown), Some(read?)));
+    }
     let output = match &transcript.run {
+        Run::Watched(..) => unreachable!("made above"),
         Run::Lesson(bin, args) => {
             let mut command = Command::new(exe(bin));
             command.args(*args);
@@ -658,7 +705,7 @@ fn make(
             command.args(&wrapper[1..]).arg(exe(bin)).args(*args);
             capture(command, &scratch)?
         }
-        Run::KillSecondChild => kill_second_child(&exe("lesson06"), &scratch)?,
+        Run::KillSecondChild => unreachable!("made above"),
         Run::PythonSmall(script, args) => {
             let python = python.context("python3")?;
             let server = server(&[])?;
@@ -700,7 +747,7 @@ fn make(
         }
     };
     let _ = std::fs::remove_dir_all(&scratch);
-    Ok(format!("$ {}\n{output}", transcript.shown))
+    Ok((format!("$ {}\n{output}", transcript.shown), None))
 }
 
 /// The server's real address as the `$` line shows it, `127.0.0.1:8000`: the port the
@@ -765,13 +812,15 @@ fn wait_at_most(
     }
 }
 
-/// lesson06 with slow downloads; once every child has started, the second one is
-/// killed from outside (`kill -9`).
-fn kill_second_child(lesson06: &Path, folder: &Path) -> anyhow::Result<String> {
-    let (reader, writer) = std::io::pipe()?;
+/// lesson06 with slow downloads; once every child has started (the lab's tree, from
+/// `/proc`), the second one is killed from outside (`kill -9`).
+fn kill_second_child(lesson06: &Path, folder: &Path, record: &Path) -> anyhow::Result<String> {
+    use workbook::lab::tree::{all_processes, below};
+    let (mut reader, writer) = std::io::pipe()?;
     let mut command = Command::new(lesson06);
     command
-        .args(["--latency-ms", "3000", "--no-compare"])
+        .args(["--latency-ms", "3000", "--no-compare", "--record"])
+        .arg(record)
         .current_dir(folder)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -779,32 +828,36 @@ fn kill_second_child(lesson06: &Path, folder: &Path) -> anyhow::Result<String> {
         .stderr(writer);
     let mut child = command.spawn()?;
     drop(command); // its copies of the pipe's write end
-    let mut lines = BufReader::new(reader).lines();
-    let mut text = String::new();
-    let mut pids = Vec::new();
-    while pids.len() < 5 {
-        let line = lines.next().context("lesson06 ended early")??;
-        if line.contains(" start ") {
-            pids.extend(
-                line.split_whitespace()
-                    .nth(2)
-                    .and_then(|pid| pid.parse::<u32>().ok()),
-            );
+    let reading = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = reader.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let children = loop {
+        let all = all_processes();
+        let tree = below(child.id(), &all);
+        if let Some(program) = tree.iter().find(|stat| stat.parent == child.id()) {
+            let mut children: Vec<u32> = below(program.pid, &all).iter().map(|s| s.pid).collect();
+            if children.len() == 5 {
+                children.sort();
+                break children;
+            }
         }
-        text.push_str(&line);
-        text.push('\n');
-    }
+        if Instant::now() > deadline {
+            bail!("lesson06's five children never all started");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    std::thread::sleep(Duration::from_millis(300)); // each has sent its request
     let killed = Command::new("kill")
-        .args(["-9", &pids[1].to_string()])
+        .args(["-9", &children[1].to_string()])
         .status()?;
     if !killed.success() {
-        bail!("kill -9 {} failed", pids[1]);
-    }
-    for line in lines {
-        text.push_str(&line?);
-        text.push('\n');
+        bail!("kill -9 {} failed", children[1]);
     }
     let status = wait_at_most(&mut child, Duration::from_secs(60))?;
+    let mut text = reading.join().unwrap_or_default();
     if let Some(code) = status.code().filter(|&code| code != 0) {
         text.push_str(&format!("[exit status {code}]\n"));
     }
@@ -889,6 +942,12 @@ fn normalise(text: &str, extra: fn(&str) -> String) -> Vec<String> {
 fn mask(line: &str) -> String {
     if is_axis(line) {
         return "(axis)".into();
+    }
+    // The lab's rows (`request 3   pid 4967   |  ---# |`): the bar's shape varies.
+    if line.starts_with("request ")
+        && let Some(at) = line.find('|')
+    {
+        return format!("{}|…|", mask(&line[..at]));
     }
     let line = match (line.find(" |"), line.ends_with('|')) {
         (Some(at), true) if line.starts_with("file ") => format!("{} |…|", &line[..at]),

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, bail};
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use workbook::lab::Record;
 use workbook::timeline::{PrintedEvent, worker_color_index};
 
 const WIDTH: u32 = 480;
@@ -112,7 +113,6 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
         .unwrap_or(0.0)
         .max(bars.iter().map(|bar| bar.end).fold(0.0, f64::max))
         * 1.04;
-    let rows = bars.len() as u32;
     // Where the program said it was done (lesson 07: `> all done at 0.107 s`): a line
     // across every row, labelled in a row of its own above the bars. The bars that go
     // on past it are work the program forgot.
@@ -120,6 +120,50 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
         let rest = &line[line.find("all done at ")? + "all done at ".len()..];
         rest.split(' ').next()?.parse::<f64>().ok()
     });
+    draw(&bars, total, done, "seconds since the downloads started")
+}
+
+/// The timeline of a watched run, from its record: one bar per request the server
+/// answered, colored by the process that held its connection, and where the program
+/// printed "all done".
+pub fn record_timeline(record: &Record) -> anyhow::Result<String> {
+    if record.requests.is_empty() {
+        bail!("the record has no requests to draw");
+    }
+    let bars: Vec<Bar> = record
+        .requests
+        .iter()
+        .map(|request| Bar {
+            label: match request.pid {
+                Some(pid) => format!("request {} pid {pid}", request.number),
+                None => format!("request {}", request.number),
+            },
+            worker: request
+                .pid
+                .map_or_else(|| request.connection.clone(), |pid| pid.to_string()),
+            start: request.start,
+            end: request.end,
+            how: if request.status == 200 && request.complete {
+                Ended::Saved
+            } else {
+                Ended::Failed
+            },
+        })
+        .collect();
+    let total = record
+        .wall
+        .max(bars.iter().map(|bar| bar.end).fold(0.0, f64::max))
+        * 1.04;
+    let done = record
+        .lines
+        .iter()
+        .find(|line| line.text == "all done")
+        .map(|line| line.time);
+    draw(&bars, total, done, "seconds since the program started")
+}
+
+fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Result<String> {
+    let rows = bars.len() as u32;
     let segments = if done.is_some() {
         rows + 1
     } else {
@@ -151,7 +195,7 @@ pub fn timeline(transcript: &str) -> anyhow::Result<String> {
             .y_label_formatter(&row_label)
             .x_labels(6)
             .x_label_formatter(&|s| tick(*s))
-            .x_desc("seconds since the downloads started")
+            .x_desc(axis)
             .label_style((FONT, TEXT))
             .axis_desc_style((FONT, TEXT))
             .light_line_style(WHITE)
