@@ -1,49 +1,68 @@
-//! Solution 06: go through the pictures in chunks of `max_at_once`: start a chunk,
-//! join it, start the next. (A finer way keeps `max_at_once` running all the time,
-//! starting a new one as soon as any ends; chunks are the simplest that is correct.)
+//! Solution 06: keep at most `max_at_once` children running. When that many run, wait
+//! for the oldest (the first started, so most likely the first to end) before starting
+//! the next. (Chunks, start N then wait for all N, are correct too, but every chunk
+//! waits for its slowest download; lesson 12 shows why that matters.)
 
+use std::collections::VecDeque;
+use std::env;
+use std::process::{Child, Command};
+
+use anyhow::bail;
 use clap::Parser;
-use workbook::cli::LessonArgs;
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Lesson, Process, cli, process};
 
+#[path = "../lessons/picture.rs"]
+mod picture;
+
+/// Exercise 06: download in parallel, at most N at a time.
 #[derive(Parser)]
 struct Args {
-    #[command(flatten)]
-    lesson: LessonArgs,
-
     /// How many child processes may run at the same time.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
     max_at_once: u32,
 }
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
-
 fn main() -> anyhow::Result<()> {
-    process::init(&[DOWNLOAD_IMAGE]);
-    let args: Args = cli::parse(
-        NAME,
-        "Exercise 06: download in parallel, at most N at a time.",
-    );
-    let lesson = Lesson::start(NAME, &args.lesson)?;
-    let max_at_once = args.max_at_once as usize;
+    workbook::lab::watch();
 
-    let pictures: Vec<usize> = (0..lesson.count).collect();
-    let mut exits = Vec::new();
-    for chunk in pictures.chunks(max_at_once) {
-        let mut processes = Vec::new();
-        for &i in chunk {
-            processes.push(
-                Process::new(&DOWNLOAD_IMAGE)
-                    .args(lesson.download_args(i))
-                    .timeline(&lesson.timeline)
-                    .start()?,
-            );
+    // The main guard: a child downloads its one picture and exits here.
+    let args: Vec<String> = env::args().collect();
+    if let [_, flag, url, path] = args.as_slice()
+        && flag == "--child"
+    {
+        let client = picture::client()?;
+        picture::download(&client, url, path.as_ref())?;
+        return Ok(());
+    }
+
+    let args = Args::parse();
+    let job = picture::Job::from_env()?;
+    let max_at_once = args.max_at_once as usize;
+    let me = env::current_exe()?;
+
+    let mut running: VecDeque<Child> = VecDeque::new();
+    let mut failed = 0;
+    for i in 0..job.count {
+        if running.len() == max_at_once
+            && let Some(mut oldest) = running.pop_front()
+            && !oldest.wait()?.success()
+        {
+            failed += 1;
         }
-        for p in processes {
-            exits.push(p.join()?);
+        let child = Command::new(&me)
+            .arg("--child")
+            .arg(&job.url)
+            .arg(job.path(i))
+            .spawn()?;
+        running.push_back(child);
+    }
+    for mut child in running {
+        if !child.wait()?.success() {
+            failed += 1;
         }
     }
 
-    lesson.finish(&exits)
+    if failed > 0 {
+        bail!("{failed} of {} pictures did not arrive", job.count);
+    }
+    Ok(())
 }

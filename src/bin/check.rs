@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use colored::Colorize;
+use workbook::lab::Record;
 use workbook::timeline::{most_at_once, read_printed_events};
-use workbook::{interrupt, process, temp};
+use workbook::{interrupt, process, temp, units};
 
 /// How long a checked run may take. The exercises finish in about a second; a run
 /// that takes this long has a loop that never ends.
@@ -50,6 +51,11 @@ struct Args {
     #[arg(long)]
     no_build: bool,
 
+    /// Judge this command instead (your own crate's binary and its arguments), the same
+    /// way: `check 06 --program target/debug/mine`. Exercises judged by the lab only.
+    #[arg(long, num_args = 1.., allow_hyphen_values = true, value_name = "CMD")]
+    program: Option<Vec<std::ffi::OsString>>,
+
     /// List the exercises (number, file, chapter), one per line.
     #[arg(long, conflicts_with_all = ["exercise", "all", "reset", "solution"])]
     list: bool,
@@ -63,6 +69,9 @@ struct Exercise {
     chapter: &'static str,
     args: &'static [&'static str],
     checks: fn(&Run) -> Vec<Check>,
+    /// Judged by the lab's record instead (the exercise is a plain program with a lab
+    /// line): how many pictures, the server's latency, and the checks.
+    watched: Option<Watched>,
     /// Shipped so that it does not compile (the exercise is to make it compile), and
     /// what to say while it does not.
     broken_on_purpose: Option<&'static str>,
@@ -140,6 +149,15 @@ fn run_with_time_limit(mut command: Command, limit: Duration) -> std::io::Result
     }))
 }
 
+/// How the lab runs an exercise it judges: `count` pictures at `latency_ms`, the
+/// program's own `args`, then `checks` on the record.
+#[derive(Clone, Copy)]
+struct Watched {
+    count: usize,
+    latency_ms: u64,
+    checks: fn(&Record) -> Vec<Check>,
+}
+
 /// One thing that must hold: a description, and a hint if it does not.
 struct Check {
     ok: bool,
@@ -188,6 +206,7 @@ const EXERCISES: [Exercise; 8] = [
                 ),
             ]
         },
+        watched: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -195,26 +214,39 @@ const EXERCISES: [Exercise; 8] = [
         title: "at most N downloads at a time",
         file: "ex06_at_most_n.rs",
         chapter: "lesson06_fixed_parallel",
-        args: &["--count", "6", "--max-at-once", "2", "--latency-ms", "200"],
-        checks: |run| {
-            let text = run.stdout();
-            let at_once = most_at_once(&read_printed_events(&text));
-            vec![
-                run.exited_ok(),
-                run.pictures(6),
-                check(
-                    at_once <= 2,
-                    format!("{at_once} downloads ran at the same time (at most 2 may)"),
-                    "all processes are started before any is joined. Start 2, join those 2, \
-                     then start the next 2: `for chunk in pictures.chunks(max_at_once)`.",
-                ),
-                check(
-                    at_once >= 2,
-                    "the downloads still overlap (2 at a time)",
-                    "the downloads now run one at a time: start a whole chunk before joining it.",
-                ),
-            ]
-        },
+        args: &["--max-at-once", "2"],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 6,
+            latency_ms: 200,
+            checks: |record| {
+                let at_once = record.most_in_flight();
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 6),
+                    check(
+                        record.requests.len() == 6,
+                        format!(
+                            "the server got {} for 6 pictures",
+                            units::count(record.requests.len(), "request", "requests")
+                        ),
+                        "one request per picture: each child downloads its own picture once.",
+                    ),
+                    check(
+                        at_once <= 2,
+                        format!("the server answered {at_once} at once (at most 2 may)"),
+                        "all processes are started before any is waited for. Start 2, wait \
+                         for those, then start the next: `for chunk in pictures.chunks(2)`, \
+                         or wait for the oldest whenever 2 are running.",
+                    ),
+                    check(
+                        at_once >= 2,
+                        "the downloads still overlap (2 at a time)",
+                        "the downloads now run one at a time: start two before you wait.",
+                    ),
+                ]
+            },
+        }),
         broken_on_purpose: None,
     },
     Exercise {
@@ -237,6 +269,7 @@ const EXERCISES: [Exercise; 8] = [
                 ),
             ]
         },
+        watched: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -282,6 +315,7 @@ const EXERCISES: [Exercise; 8] = [
             }
             checks
         },
+        watched: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -319,6 +353,7 @@ const EXERCISES: [Exercise; 8] = [
                 ),
             ]
         },
+        watched: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -344,6 +379,7 @@ const EXERCISES: [Exercise; 8] = [
                 ),
             ]
         },
+        watched: None,
         broken_on_purpose: Some(
             "`Rc` counts its owners without atomic operations, so it is not `Send`: it may \
              not go to another thread. `std::sync::Arc` is the same idea, made thread-safe.",
@@ -384,6 +420,7 @@ const EXERCISES: [Exercise; 8] = [
                 ),
             ]
         },
+        watched: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -410,6 +447,7 @@ const EXERCISES: [Exercise; 8] = [
                 ),
             ]
         },
+        watched: None,
         broken_on_purpose: None,
     },
 ];
@@ -461,6 +499,47 @@ impl Run {
             "some downloads did not finish. Every worker has to be waited for (joined).",
         )
     }
+}
+
+fn record_exited_ok(record: &Record) -> Check {
+    let last_error = record
+        .lines
+        .iter()
+        .rev()
+        .find(|line| line.stream == "stderr")
+        .map_or("", |line| line.text.as_str());
+    let ok = record.exit.success() && record.stopped.is_none();
+    check(
+        ok,
+        match (&record.stopped, ok) {
+            (Some(why), _) => format!("the lab stopped it: {why}"),
+            (None, true) => "it runs and exits with status 0".to_string(),
+            (None, false) => format!("it ended with {}: {last_error}", record.exit),
+        },
+        "read the last lines of its output above: they say what went wrong.",
+    )
+}
+
+fn record_pictures(record: &Record, count: usize) -> Check {
+    let whole = (0..count)
+        .filter(|i| {
+            let name = format!("{i}.jpg");
+            record
+                .files
+                .iter()
+                .any(|file| file.name == name && file.written() && file.whole_jpeg)
+        })
+        .count();
+    let broken = record.broken_files().len();
+    check(
+        whole == count && broken == 0,
+        if broken == 0 {
+            format!("{whole} of {count} pictures written, whole")
+        } else {
+            format!("{whole} of {count} pictures written whole, {broken} broken or half-written")
+        },
+        "some downloads did not finish. Every worker has to be waited for.",
+    )
 }
 
 fn requests(text: &str) -> String {
@@ -574,6 +653,25 @@ fn does_not_compile_yet(exercise: &Exercise, folder: &str) {
 
 /// Builds and runs one exercise (or its solution), prints each check; true if all pass.
 fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
+    if let (Some(program), Some(watched)) = (&args.program, exercise.watched) {
+        println!(
+            "{} {} · {}   (your program: {})",
+            "Exercise".bold(),
+            exercise.number.bold(),
+            exercise.title,
+            program[0].to_string_lossy()
+        );
+        let mut command = program.clone();
+        command.extend(exercise.args.iter().map(std::ffi::OsString::from));
+        return judge_watched(exercise, watched, &command, "your program");
+    }
+    if args.program.is_some() {
+        println!(
+            "check: exercise {} is not judged by the lab yet; --program works for 06",
+            exercise.number
+        );
+        return false;
+    }
     let (folder, binary) = if args.solution {
         ("solutions", format!("ex{}-solution", exercise.number))
     } else {
@@ -620,6 +718,16 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
         );
         return false;
     };
+    if let Some(watched) = exercise.watched {
+        let mut command = vec![program.into_os_string()];
+        command.extend(exercise.args.iter().map(std::ffi::OsString::from));
+        return judge_watched(
+            exercise,
+            watched,
+            &command,
+            &format!("{folder}/{}", exercise.file),
+        );
+    }
     // A scratch folder, removed afterwards (and on Ctrl-C).
     let out = temp::new_name(&std::env::temp_dir(), &format!("check-{binary}"));
     if interrupt::create_temp_folder(&out).is_err() {
@@ -690,6 +798,80 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             "  Not yet: {failed} of {} checks to go. Edit {folder}/{} and run `cargo run --bin check -- {}` again.\n",
             checks.len(),
             exercise.file,
+            exercise.number
+        );
+    }
+    failed == 0
+}
+
+/// Runs `command` under the lab against a local server, in a scratch folder, and
+/// prints each check on its record; true if all pass.
+fn judge_watched(
+    exercise: &Exercise,
+    watched: Watched,
+    command: &[std::ffi::OsString],
+    what: &str,
+) -> bool {
+    use workbook::lab::run::{Setting, watch};
+    use workbook::server::{PictureServer, ServerConfig};
+    let server = match PictureServer::start(ServerConfig {
+        latency: Duration::from_millis(watched.latency_ms),
+        ..ServerConfig::default()
+    }) {
+        Ok(server) => server,
+        Err(error) => {
+            println!("  {} cannot start the picture server: {error}\n", "✗".red());
+            return false;
+        }
+    };
+    let out = match tempfile::Builder::new().prefix("check-").tempdir() {
+        Ok(out) => out,
+        Err(error) => {
+            println!("  {} cannot make a temporary folder: {error}\n", "✗".red());
+            return false;
+        }
+    };
+    let url = server.picture_url(200, 3000);
+    let setting = Setting {
+        url: &url,
+        out: out.path(),
+        count: watched.count,
+        time_limit: TIME_LIMIT,
+        server: Some(&server),
+        pass_through: false,
+    };
+    let stops = workbook::lab::signals::listen();
+    let record = match watch(&setting, command, &stops) {
+        Ok(record) => record,
+        Err(error) => {
+            println!("  {} {error:#}\n", "✗".red());
+            return false;
+        }
+    };
+    if record.stopped.is_some() && record.stopped.as_deref() != Some("time limit") {
+        println!("  stopped");
+        return false;
+    }
+    let checks = (watched.checks)(&record);
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    for c in &checks {
+        if c.ok {
+            println!("  {} {}", "✓".green(), c.what);
+        } else {
+            println!("  {} {}", "✗".red(), c.what);
+            println!("    {} {}", "hint:".yellow(), c.hint);
+        }
+    }
+    if failed == 0 {
+        println!(
+            "  {} (the chapter: book/src/{}.md)\n",
+            "All checks pass.".green().bold(),
+            exercise.chapter
+        );
+    } else {
+        println!(
+            "  Not yet: {failed} of {} checks to go. Edit {what} and run `cargo run --bin check -- {}` again.\n",
+            checks.len(),
             exercise.number
         );
     }
