@@ -488,3 +488,94 @@ fn the_lab_binary_watches_any_program_and_its_orphans() {
         assert!(record.processes.len() >= 2, "{:?}", record.processes);
     }
 }
+
+/// Makes a fresh crate outside the workspace from a lesson with its lab line removed,
+/// with exactly `lessons/dependencies.toml`, and builds it (a target folder of its own
+/// under `target/`, shared by every ejected lesson, and a copy of the workspace's
+/// lock file, so it builds offline). Returns the built program.
+fn eject(lesson: &str, bin: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let eject = root.join("target/eject");
+    let dir = eject.join(bin);
+    std::fs::create_dir_all(dir.join("src")).expect("the crate's folder");
+    let dependencies =
+        std::fs::read_to_string(root.join("lessons/dependencies.toml")).expect("dependencies");
+    let manifest = format!(
+        "[package]\nname = \"{bin}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n{dependencies}\n[workspace]\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("Cargo.toml");
+    let source = std::fs::read_to_string(root.join("lessons").join(lesson)).expect("the lesson");
+    let lab_lines = source
+        .lines()
+        .filter(|line| line.contains("workbook::"))
+        .count();
+    assert_eq!(
+        lab_lines, 1,
+        "{lesson} uses the workbook in its lab line only"
+    );
+    let plain: String = source
+        .lines()
+        .filter(|line| !line.contains("workbook::lab::"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.join("src/main.rs"), plain).expect("main.rs");
+    std::fs::copy(root.join("lessons/picture.rs"), dir.join("src/picture.rs")).expect("picture.rs");
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", eject.join("target"))
+        .status()
+        .expect("cargo runs");
+    assert!(built.success(), "the ejected {bin} builds");
+    eject
+        .join("target/debug")
+        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
+}
+
+#[test]
+#[ignore = "builds a crate outside the workspace (about a minute the first time); CI runs it"]
+fn ejected_lesson06_runs_on_its_own_and_passes_the_same_checks() {
+    let program = eject("lesson06_fixed_parallel.rs", "lesson06");
+    for mode in ["processes", "threads", "rayon"] {
+        let place = Place::new();
+        let mut command = Command::new(LAB);
+        command
+            .args(["--latency-ms", "100", "--out"])
+            .arg(place.out())
+            .arg("--record")
+            .arg(place.record_path())
+            .arg(&program)
+            .args(["--mode", mode]);
+        let output = output_within(command, Duration::from_secs(60));
+        assert!(output.status.success(), "{mode}: {}", stderr(&output));
+        let record = place.record();
+        assert_eq!(record.requests.len(), 5, "{mode}");
+        assert_eq!(record.whole_pictures(), 5, "{mode}");
+        assert!(record.broken_files().is_empty(), "{mode}");
+        let expected = if mode == "rayon" {
+            workbook::cpus::available().min(5)
+        } else {
+            5
+        };
+        assert_eq!(record.most_in_flight(), expected, "{mode}");
+        if mode == "processes" && cfg!(target_os = "linux") {
+            assert_eq!(record.processes.len(), 6, "{mode}: {:?}", record.processes);
+        }
+        assert!(record.text().contains(&"all done"), "{mode}");
+    }
+    // The same program, with no lab at all: the tutorial's defaults, read from the
+    // environment, work too (here pointed at a local server).
+    let server = FaultyServer::start(0, &[]);
+    let out = tempfile::tempdir().expect("a folder");
+    let mut command = Command::new(&program);
+    command
+        .env("PICTURES_URL", &server.url)
+        .env("PICTURES_DIR", out.path())
+        .env("PICTURES_COUNT", "3")
+        .env("NO_PROXY", "127.0.0.1");
+    let output = output_within(command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    common::assert_complete_pictures(out.path(), 3);
+}

@@ -46,7 +46,11 @@ fn main() -> anyhow::Result<()> {
     let _ = max_at_once;
     let mut children: Vec<Child> = Vec::new();
     for i in 0..job.count {
-        let child = Command::new(&me).arg("--child").arg(&job.url).arg(job.path(i)).spawn()?;
+        let child = Command::new(&me)
+            .arg("--child")
+            .arg(&job.url)
+            .arg(job.path(i))
+            .spawn()?;
         children.push(child);
     }
     let mut failed = 0;
