@@ -105,7 +105,7 @@ fn tree_rss(root: u32) -> u64 {
 
 /// One process's proportional resident memory in bytes (`Pss:` in kB, from
 /// `/proc/PID/smaps_rollup`), else its resident set (`VmRSS:` in `status`).
-fn memory_of(pid: u32) -> u64 {
+pub fn memory_of(pid: u32) -> u64 {
     let field = |file: &str, name: &str| -> Option<u64> {
         let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
         let line = text.lines().find(|line| line.starts_with(name))?;

@@ -778,8 +778,13 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
     };
     let checks = (exercise.checks)(&run);
     remove_scratch();
+    print_checks(&checks, exercise, &format!("{folder}/{}", exercise.file))
+}
+
+/// Prints each check, with its hint where it fails, and the verdict; true if all pass.
+fn print_checks(checks: &[Check], exercise: &Exercise, what: &str) -> bool {
     let failed = checks.iter().filter(|c| !c.ok).count();
-    for c in &checks {
+    for c in checks {
         if c.ok {
             println!("  {} {}", "✓".green(), c.what);
         } else {
@@ -795,9 +800,8 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
         );
     } else {
         println!(
-            "  Not yet: {failed} of {} checks to go. Edit {folder}/{} and run `cargo run --bin check -- {}` again.\n",
+            "  Not yet: {failed} of {} checks to go. Edit {what} and run `cargo run --bin check -- {}` again.\n",
             checks.len(),
-            exercise.file,
             exercise.number
         );
     }
@@ -848,34 +852,8 @@ fn judge_watched(
             return false;
         }
     };
-    if record.stopped.is_some() && record.stopped.as_deref() != Some("time limit") {
-        println!("  stopped");
-        return false;
-    }
     let checks = (watched.checks)(&record);
-    let failed = checks.iter().filter(|c| !c.ok).count();
-    for c in &checks {
-        if c.ok {
-            println!("  {} {}", "✓".green(), c.what);
-        } else {
-            println!("  {} {}", "✗".red(), c.what);
-            println!("    {} {}", "hint:".yellow(), c.hint);
-        }
-    }
-    if failed == 0 {
-        println!(
-            "  {} (the chapter: book/src/{}.md)\n",
-            "All checks pass.".green().bold(),
-            exercise.chapter
-        );
-    } else {
-        println!(
-            "  Not yet: {failed} of {} checks to go. Edit {what} and run `cargo run --bin check -- {}` again.\n",
-            checks.len(),
-            exercise.number
-        );
-    }
-    failed == 0
+    print_checks(&checks, exercise, what)
 }
 
 #[cfg(test)]

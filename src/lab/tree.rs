@@ -223,7 +223,7 @@ fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
     let memory: u64 = if with_memory {
         tree.iter()
             .filter(|stat| !stat.zombie)
-            .map(|stat| memory_of(stat.pid))
+            .map(|stat| crate::usage::memory_of(stat.pid))
             .sum()
     } else {
         0
@@ -268,20 +268,6 @@ fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
             });
         }
     }
-}
-
-/// One process's proportional resident memory in bytes (`Pss:` of
-/// `/proc/PID/smaps_rollup`), else its resident set (`VmRSS:` of `status`).
-fn memory_of(pid: u32) -> u64 {
-    let field = |file: &str, name: &str| -> Option<u64> {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
-        let line = text.lines().find(|line| line.starts_with(name))?;
-        let kb: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
-        Some(kb * 1024)
-    };
-    field("smaps_rollup", "Pss:")
-        .or_else(|| field("status", "VmRSS:"))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
