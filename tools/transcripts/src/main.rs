@@ -951,7 +951,9 @@ fn mask(line: &str) -> String {
     if line.starts_with("request ")
         && let Some(at) = line.find('|')
     {
-        return format!("{}|…|", mask(&line[..at]));
+        // The pid is masked away whole: the lab names it where it could resolve it.
+        let label = line[..at].split(" pid ").next().unwrap_or_default();
+        return format!("{}|…|", mask(label.trim_end()));
     }
     let line = match (line.find(" |"), line.ends_with('|')) {
         (Some(at), true) if line.starts_with("file ") => format!("{} |…|", &line[..at]),
