@@ -227,6 +227,7 @@ pub fn watch(
     let mut child = child
         .spawn()
         .map_err(|error| anyhow::anyhow!("cannot start {}: {error}", program.to_string_lossy()))?;
+    let mut whole_tree = WholeTree::of(&child);
     let root = child.id();
     let tree = tree::Tree::watch(root, started);
     let lines: Arc<Mutex<Vec<Line>>> = Arc::default();
@@ -240,7 +241,14 @@ pub fn watch(
             }),
         ];
 
-    let (exit, stopped) = follow(&mut child, &tree, started, setting.time_limit, stops);
+    let (exit, stopped) = follow(
+        &mut child,
+        &mut whole_tree,
+        &tree,
+        started,
+        setting.time_limit,
+        stops,
+    );
     let ended = Instant::now();
     // The pipes close when the last process holding them ends; one that escaped the
     // tree and still holds them is not waited for.
@@ -329,6 +337,7 @@ pub fn watch(
 /// stopped, if it was.
 fn follow(
     child: &mut Child,
+    whole_tree: &mut WholeTree,
     tree: &tree::Tree,
     started: Instant,
     time_limit: Duration,
@@ -359,11 +368,11 @@ fn follow(
         };
         match (stopped, why) {
             (None, Some(why)) => {
-                stop_tree(root, &tree.alive(), false);
+                whole_tree.stop(child, &tree.alive(), false);
                 stopped = Some((why, Instant::now()));
             }
             (Some((_, since)), _) if since.elapsed() > GRACE => {
-                stop_tree(root, &tree.alive(), true);
+                whole_tree.stop(child, &tree.alive(), true);
             }
             _ => {}
         }
@@ -388,27 +397,68 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
     }
 }
 
-/// Asks every process of the tree to end (SIGTERM), or kills it (`hard`: SIGKILL):
-/// the program's process group, and each process seen, in case one left the group.
-fn stop_tree(root: u32, alive: &[u32], hard: bool) {
-    #[cfg(unix)]
-    {
-        use nix::sys::signal::{Signal, kill, killpg};
-        use nix::unistd::Pid;
-        let signal = if hard {
-            Signal::SIGKILL
-        } else {
-            Signal::SIGTERM
-        };
-        let pid = |pid: u32| Pid::from_raw(i32::try_from(pid).unwrap_or(i32::MAX));
-        let _ = killpg(pid(root), signal);
-        for &process in alive {
-            let _ = kill(pid(process), signal);
+/// The watched program's whole tree, to stop it: on Unix the program's process group
+/// (see `in_own_process_group`) and each process seen, in case one left the group; on
+/// Windows a job object that kills every process in it when it is closed. A process
+/// joins the job when it starts, so its children join too; one started in the moment
+/// between the program's start and its joining the job escapes it.
+struct WholeTree {
+    #[cfg(windows)]
+    job: Option<win32job::Job>,
+}
+
+impl WholeTree {
+    fn of(child: &Child) -> WholeTree {
+        #[cfg(windows)]
+        {
+            use std::os::windows::io::AsRawHandle;
+            let job = win32job::Job::create().ok().filter(|job| {
+                let Ok(mut limits) = job.query_extended_limit_info() else {
+                    return false;
+                };
+                limits.limit_kill_on_job_close();
+                job.set_extended_limit_info(&limits).is_ok()
+                    && job.assign_process(child.as_raw_handle() as isize).is_ok()
+            });
+            WholeTree { job }
+        }
+        #[cfg(not(windows))]
+        {
+            let _ = child;
+            WholeTree {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (root, alive, hard);
+
+    /// Asks every process of the tree to end (SIGTERM), or kills it (`hard`: SIGKILL).
+    /// Windows has no asking: the job is closed, which kills them all (or, with no
+    /// job, the program alone).
+    fn stop(&mut self, child: &mut Child, alive: &[u32], hard: bool) {
+        #[cfg(unix)]
+        {
+            use nix::sys::signal::{Signal, kill, killpg};
+            use nix::unistd::Pid;
+            let signal = if hard {
+                Signal::SIGKILL
+            } else {
+                Signal::SIGTERM
+            };
+            let pid = |pid: u32| Pid::from_raw(i32::try_from(pid).unwrap_or(i32::MAX));
+            let _ = killpg(pid(child.id()), signal);
+            for &process in alive {
+                let _ = kill(pid(process), signal);
+            }
+        }
+        #[cfg(windows)]
+        {
+            let _ = (alive, hard);
+            self.job = None;
+            let _ = child.kill();
+        }
+        #[cfg(not(any(unix, windows)))]
+        {
+            let _ = (alive, hard);
+            let _ = child.kill();
+        }
     }
 }
 
