@@ -86,9 +86,8 @@ pub struct Request {
     /// The client's end of the connection: requests on one connection share it.
     pub connection: String,
     /// The process of the watched tree that held the connection (Linux), else `None`.
-    /// Found while the connection is open; on a busy machine one is sometimes missed
-    /// (seen twice in CI runs after lesson 12's thousand connections, never in 25 runs
-    /// by hand), and then it is `None` too.
+    /// Found while the connection is open: a connection closed within a few
+    /// milliseconds of opening may be missed, and then it is `None` too.
     pub pid: Option<u32>,
 }
 

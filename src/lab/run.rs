@@ -207,7 +207,7 @@ pub fn watch(
     let first_request = setting.server.map_or(0, |server| server.served().len());
     let owners = setting
         .server
-        .map(|server| sockets::resolve(server.watch_clients()));
+        .map(|server| sockets::resolve(server.watch_clients(), server.addr()));
     become_subreaper();
 
     let mut child = Command::new(program);

@@ -2,8 +2,10 @@
 //!
 //! The server sends each request's number and client address as it arrives. While
 //! the connection is open, the client's socket is a line of `/proc/net/tcp` (local
-//! address = the client's address) with an inode, and the process that holds it has a
-//! descriptor `socket:[inode]` under `/proc/PID/fd`. Requests that arrive together
+//! address = the client's address, remote address = the server's) with an inode, and
+//! the process that holds it has a descriptor `socket:[inode]` under `/proc/PID/fd`.
+//! A line with inode 0 is a connection already closed (`TIME_WAIT`): a port is soon
+//! used again, so such a line may share the client's address and is skipped. Requests that arrive together
 //! are resolved together: one read of `/proc/net/tcp`, one look at the tree's
 //! descriptors.
 
@@ -21,7 +23,10 @@ const GIVE_UP: Duration = Duration::from_millis(500);
 pub type Owners = Arc<Mutex<HashMap<usize, u32>>>;
 
 /// Resolves every request sent on `clients` until the channel closes.
-pub fn resolve(clients: Receiver<(usize, SocketAddr)>) -> (Owners, Option<JoinHandle<()>>) {
+pub fn resolve(
+    clients: Receiver<(usize, SocketAddr)>,
+    server: SocketAddr,
+) -> (Owners, Option<JoinHandle<()>>) {
     let owners: Owners = Arc::default();
     if !cfg!(target_os = "linux") {
         return (owners, None);
@@ -54,7 +59,7 @@ pub fn resolve(clients: Receiver<(usize, SocketAddr)>) -> (Owners, Option<JoinHa
                     .iter()
                     .map(|&(number, addr, _)| (number, addr))
                     .collect();
-                let resolved = owners_of(&batch);
+                let resolved = owners_of(&batch, server);
                 pending.retain(|(number, _, since)| {
                     !resolved.contains_key(number) && since.elapsed() < GIVE_UP
                 });
@@ -68,9 +73,15 @@ pub fn resolve(clients: Receiver<(usize, SocketAddr)>) -> (Owners, Option<JoinHa
     (owners, thread)
 }
 
-fn owners_of(batch: &[(usize, SocketAddr)]) -> HashMap<usize, u32> {
+fn owners_of(batch: &[(usize, SocketAddr)], server: SocketAddr) -> HashMap<usize, u32> {
     let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    let inodes: HashMap<SocketAddr, u64> = table.lines().skip(1).filter_map(parse_line).collect();
+    let inodes: HashMap<SocketAddr, u64> = table
+        .lines()
+        .skip(1)
+        .filter_map(parse_line)
+        .filter(|row| row.remote == server && row.inode != 0)
+        .map(|row| (row.local, row.inode))
+        .collect();
     let wanted: HashMap<u64, Vec<usize>> =
         batch
             .iter()
@@ -108,12 +119,20 @@ fn owners_of(batch: &[(usize, SocketAddr)]) -> HashMap<usize, u32> {
     owners
 }
 
-/// One line of `/proc/net/tcp`: the local address and the socket's inode.
-fn parse_line(line: &str) -> Option<(SocketAddr, u64)> {
+/// One line of `/proc/net/tcp`: both ends of a connection and its socket's inode.
+struct Row {
+    local: SocketAddr,
+    remote: SocketAddr,
+    inode: u64,
+}
+
+fn parse_line(line: &str) -> Option<Row> {
     let fields: Vec<&str> = line.split_whitespace().collect();
-    let local = parse_address(fields.get(1)?)?;
-    let inode = fields.get(9)?.parse().ok()?;
-    Some((local, inode))
+    Some(Row {
+        local: parse_address(fields.get(1)?)?,
+        remote: parse_address(fields.get(2)?)?,
+        inode: fields.get(9)?.parse().ok()?,
+    })
 }
 
 /// `0100007F:D431`: an IPv4 address as the kernel's 32-bit number in hex (in the
@@ -148,13 +167,14 @@ mod tests {
         let client =
             std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
         let local = client.local_addr().expect("local");
+        let remote = client.peer_addr().expect("peer");
         let table = std::fs::read_to_string("/proc/net/tcp").expect("table");
         assert!(
             table
                 .lines()
                 .skip(1)
                 .filter_map(parse_line)
-                .any(|(addr, _)| addr == local)
+                .any(|row| row.local == local && row.remote == remote && row.inode != 0)
         );
     }
 }
