@@ -143,6 +143,8 @@ pub struct Served {
     pub status: u16,
     /// Body bytes handed to the connection so far.
     pub bytes: u64,
+    /// The body's announced length, once the answer has started.
+    pub length: Option<u64>,
     /// The whole body went out (false: cut by a fault, or the client left early).
     pub complete: bool,
 }
@@ -238,6 +240,11 @@ impl PictureServer {
         lock(&self.state.served).clone()
     }
 
+    /// The log of requests, to read from another thread while the server runs.
+    pub fn log(&self) -> ServerLog {
+        ServerLog(self.state.clone())
+    }
+
     /// From now on, every request's number and its client's address are sent on the
     /// returned channel as the request arrives (the lab finds out which process holds
     /// that connection while it is still open).
@@ -326,6 +333,7 @@ impl ServerState {
             finished: None,
             status: 0,
             bytes: 0,
+            length: None,
             complete: false,
         });
         served.len() - 1
@@ -335,6 +343,17 @@ impl ServerState {
         if let Some(served) = lock(&self.served).get_mut(at) {
             change(served);
         }
+    }
+}
+
+/// A handle on a running server's log of requests (see [`PictureServer::log`]).
+#[derive(Clone)]
+pub struct ServerLog(Arc<ServerState>);
+
+impl ServerLog {
+    /// Every request so far, in the order they arrived.
+    pub fn served(&self) -> Vec<Served> {
+        lock(&self.0.served).clone()
     }
 }
 
@@ -453,11 +472,14 @@ async fn answer(
     let stream = futures_util::StreamExt::map(stream, |piece| {
         piece.map_err(|error| std::io::Error::other(error.to_string()))
     });
-    state.update(at, |served| served.status = status);
     let expected = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.parse().ok());
+    state.update(at, |served| {
+        served.status = status;
+        served.length = expected;
+    });
     let watched = Watched {
         inner: stream,
         state: state.clone(),

@@ -20,6 +20,7 @@
 //! process, lesson 03). In the watched run, `watch` returns at once.
 
 pub mod folder;
+pub mod live;
 pub mod output_file;
 pub mod record;
 pub mod report;

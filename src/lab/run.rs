@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::record::{self, Comparison, Exit, Line, Record};
 use super::signals::{self, Stop};
-use super::{Options, TUTORIAL_URL, UsageError, WATCHED, folder, report, sockets, tree};
+use super::{Options, TUTORIAL_URL, UsageError, WATCHED, folder, live, report, sockets, tree};
 use crate::server::{PictureServer, ServerConfig};
 
 /// After a stop, how long the tree has to end before it is killed outright.
@@ -230,14 +230,23 @@ pub fn watch(
     let mut whole_tree = WholeTree::of(&child);
     let root = child.id();
     let tree = tree::Tree::watch(root, started);
+    let live = match setting.server {
+        Some(server) if setting.pass_through && live::wanted() => {
+            Some(live::Live::start(server, first_request))
+        }
+        _ => None,
+    };
+    let pass_through = setting.pass_through.then(|| PassThrough {
+        bars: live.as_ref().map(live::Live::bars),
+    });
     let lines: Arc<Mutex<Vec<Line>>> = Arc::default();
     let readers =
         [
             child.stdout.take().map(|pipe| {
-                read_lines(pipe, "stdout", started, lines.clone(), setting.pass_through)
+                read_lines(pipe, "stdout", started, lines.clone(), pass_through.clone())
             }),
             child.stderr.take().map(|pipe| {
-                read_lines(pipe, "stderr", started, lines.clone(), setting.pass_through)
+                read_lines(pipe, "stderr", started, lines.clone(), pass_through.clone())
             }),
         ];
 
@@ -255,6 +264,7 @@ pub fn watch(
     for reader in readers.into_iter().flatten() {
         join_within(reader, Duration::from_millis(500));
     }
+    drop(live);
     let cpu = children_cpu_time();
     let (seen, peak_memory) = tree.finish();
     if let Some(stop) = &stopped {
@@ -537,12 +547,36 @@ fn no_proxy(name: &str) -> String {
 
 /// Reads one pipe line by line: each line is timestamped as it arrives, recorded, and
 /// copied to the lab's own stream at once.
+/// How the program's lines reach the lab's terminal: as they are, or above the live
+/// view's bars.
+#[derive(Clone)]
+struct PassThrough {
+    bars: Option<indicatif::MultiProgress>,
+}
+
+impl PassThrough {
+    fn write(&self, stream: &str, line: &[u8]) {
+        // A reader that has gone (`| head`) must not stop the watching.
+        let write = || {
+            let _ = if stream == "stderr" {
+                std::io::stderr().write_all(line)
+            } else {
+                std::io::stdout().write_all(line)
+            };
+        };
+        match &self.bars {
+            Some(bars) => bars.suspend(write),
+            None => write(),
+        }
+    }
+}
+
 fn read_lines(
     pipe: impl Read + Send + 'static,
     stream: &'static str,
     started: Instant,
     lines: Arc<Mutex<Vec<Line>>>,
-    pass_through: bool,
+    pass_through: Option<PassThrough>,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(pipe);
@@ -554,13 +588,8 @@ fn read_lines(
                 Ok(_) => {}
             }
             let time = started.elapsed().as_secs_f64();
-            if pass_through {
-                // A reader that has gone (`| head`) must not stop the watching.
-                let _ = if stream == "stderr" {
-                    std::io::stderr().write_all(&line)
-                } else {
-                    std::io::stdout().write_all(&line)
-                };
+            if let Some(pass_through) = &pass_through {
+                pass_through.write(stream, &line);
             }
             let text = String::from_utf8_lossy(&line);
             let text = text.strip_suffix('\n').unwrap_or(&text);
