@@ -1,7 +1,8 @@
 """Lesson 12 in Python: N downloads with a thread pool, a process pool, and asyncio.
 
-python3 thousand.py URL [COUNT] [FOLDER]     (standard library only)
-Prints one line per way: how long COUNT downloads took and how many arrived.
+python3 thousand.py [--way threads|processes|asyncio] URL [COUNT] [FOLDER]
+(standard library only). Prints one line per way: how long COUNT downloads took and
+how many arrived. With --way, only that way.
 """
 import asyncio
 import os
@@ -57,6 +58,13 @@ async def all_async(url, count, folder):
 
 
 if __name__ == "__main__":
+    only = None
+    if "--way" in sys.argv:
+        at = sys.argv.index("--way")
+        only = sys.argv[at + 1] if at + 1 < len(sys.argv) else ""
+        del sys.argv[at:at + 2]
+        if only not in ("threads", "processes", "asyncio"):
+            sys.exit("--way needs one of: threads, processes, asyncio")
     url, count, folder = arguments("thousand")
     jobs = [(url, i, folder) for i in range(count)]
 
@@ -69,11 +77,13 @@ if __name__ == "__main__":
     def with_asyncio():
         return asyncio.run(all_async(url, count, folder))
 
-    for name, run in [
-        ("ThreadPoolExecutor(%d)" % count, with_threads),
-        ("ProcessPoolExecutor(64)", with_processes),
-        ("asyncio streams", with_asyncio),
+    for way, name, run in [
+        ("threads", "ThreadPoolExecutor(%d)" % count, with_threads),
+        ("processes", "ProcessPoolExecutor(64)", with_processes),
+        ("asyncio", "asyncio streams", with_asyncio),
     ]:
+        if only and way != only:
+            continue
         start = time.perf_counter()
         arrived = sum(run())
         took = time.perf_counter() - start

@@ -1,22 +1,28 @@
-//! The Python originals and the Rust lessons, side by side, against one picture
-//! server: `cargo build --bins && cargo run --bin side-by-side`.
+//! The Python originals and the Rust lessons, side by side, under one lab:
+//! `cargo build --bins && cargo run --bin side-by-side`.
 //!
-//! It starts the workbook's picture server in this process, runs each Python program
-//! in `python/` and the matching Rust lesson against it with the same latency and
-//! count, takes the requests each made from the server's own counter, and prints one
-//! table. Then it compares the cost of starting a process, and what each language
-//! says about the CPU count.
+//! It starts the workbook's picture server in this process and runs each Python
+//! program in `python/` and the matching Rust lesson under the lab, against that
+//! server, with the same latency and count. Every figure in its tables comes from the
+//! lab's record of a run (the server's side of each request, the process tree, the
+//! folder); nothing is read from what the programs print. Then it shows what starting a
+//! process costs and what each language says about the CPU count, as each prints it.
 #![forbid(unsafe_code)]
 // Nothing a user or the network controls may end in a panic: no unwrap or expect
 // outside the tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use workbook::lab::Record;
+use workbook::lab::run::{Setting, watch};
+use workbook::lab::signals::{self, Stop};
 use workbook::server::{PictureServer, ServerConfig};
 
 /// Run the Python originals and the Rust lessons against the same local picture server.
@@ -48,9 +54,9 @@ struct Pair {
     python: &'static str,
     rust: &'static str,
     rust_args: &'static [&'static str],
-    /// How each program reports its own time: Python prints "took X s", the lessons
-    /// "total X s" or (lesson 07) "all done at X s".
-    rust_time: &'static str,
+    /// The lesson takes `--url`, `--count` and `--out` rather than reading the lab's
+    /// environment (a lesson not yet moved onto the lab).
+    rust_flags: bool,
 }
 
 const PAIRS: [Pair; 4] = [
@@ -59,30 +65,38 @@ const PAIRS: [Pair; 4] = [
         python: "sequential.py",
         rust: "lesson04",
         rust_args: &[],
-        rust_time: "total ",
+        rust_flags: true,
     },
     Pair {
         lesson: "05 naive",
         python: "naive.py",
         rust: "lesson05",
         rust_args: &["--no-compare"],
-        rust_time: "total ",
+        rust_flags: true,
     },
     Pair {
         lesson: "06 fixed",
         python: "fixed.py",
         rust: "lesson06",
-        rust_args: &["--no-compare"],
-        rust_time: "total ",
+        rust_args: &[],
+        rust_flags: false,
     },
     Pair {
         lesson: "07 join omitted",
         python: "join_omitted.py",
         rust: "lesson07",
         rust_args: &["--other-work-ms", "0"],
-        rust_time: "all done at ",
+        rust_flags: true,
     },
 ];
+
+/// Python's three ways in `thousand.py` (`--way`), and lesson 12's five (`--mode`).
+const PYTHON_WAYS: [(&str, &str); 3] = [
+    ("threads", "ThreadPoolExecutor(N)"),
+    ("processes", "ProcessPoolExecutor(64)"),
+    ("asyncio", "asyncio streams"),
+];
+const RUST_WAYS: [&str; 5] = ["async", "threads", "pool", "processes", "rayon"];
 
 fn main() -> std::process::ExitCode {
     match run(&Args::parse()) {
@@ -91,6 +105,53 @@ fn main() -> std::process::ExitCode {
             eprintln!("side-by-side: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// One server, one scratch folder, one way to stop: what every watched run shares.
+struct Bench {
+    server: PictureServer,
+    scratch: tempfile::TempDir,
+    stops: Receiver<Stop>,
+}
+
+impl Bench {
+    /// Runs `command` under the lab, `count` pictures from `url` into a fresh folder.
+    /// With `flags`, the folder, URL and count are also given as `--out`, `--url` and
+    /// `--count`.
+    fn watch(
+        &self,
+        url: &str,
+        count: u32,
+        mut command: Vec<OsString>,
+        flags: bool,
+    ) -> anyhow::Result<Record> {
+        let out = tempfile::tempdir_in(self.scratch.path())?;
+        if flags {
+            command.extend(["--url".into(), url.into(), "--count".into()]);
+            command.extend([count.to_string().into(), "--out".into()]);
+            command.push(out.path().into());
+        }
+        let setting = Setting {
+            url,
+            out: out.path(),
+            count: count as usize,
+            time_limit: Duration::from_secs(120),
+            server: Some(&self.server),
+            pass_through: false,
+        };
+        let record = watch(&setting, &command, &self.stops)?;
+        if let Some(stop) = &record.stopped {
+            bail!("{}: {stop}", record.program.join(" "));
+        }
+        if !record.exit.success() {
+            eprintln!(
+                "note: {} exited with {}",
+                record.program.join(" "),
+                record.exit
+            );
+        }
+        Ok(record)
     }
 }
 
@@ -111,132 +172,147 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Ok(path)
     };
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
-    let out = tempfile::tempdir()?;
+    let python_program = |script: &str, extra: &[&str]| -> Vec<OsString> {
+        let mut command = vec![OsString::from(&python), scripts.join(script).into()];
+        command.extend(extra.iter().map(OsString::from));
+        command
+    };
+    let rust_program = |name: &str, extra: &[&str]| -> anyhow::Result<Vec<OsString>> {
+        let mut command = vec![binary(name)?.into_os_string()];
+        command.extend(extra.iter().map(OsString::from));
+        Ok(command)
+    };
 
-    let server = PictureServer::start(ServerConfig {
-        latency: Duration::from_millis(args.latency_ms),
-        ..ServerConfig::default()
-    })
-    .map_err(|error| anyhow::anyhow!("cannot start the picture server: {error}"))?;
-    let url = server.picture_url(200, 3000);
+    let bench = Bench {
+        server: PictureServer::start(ServerConfig {
+            latency: Duration::from_millis(args.latency_ms),
+            ..ServerConfig::default()
+        })
+        .map_err(|error| anyhow::anyhow!("cannot start the picture server: {error}"))?,
+        scratch: tempfile::tempdir()?,
+        stops: signals::listen(),
+    };
+    let url = bench.server.picture_url(200, 3000);
     println!(
-        "picture server: {url} ({} ms latency), {} pictures per program\n",
+        "picture server: {url} ({} ms latency), {} pictures per program, each run under the lab\n",
         args.latency_ms, args.count
     );
     println!(
-        "{:<15} | {:>8} | {:>8} | {:>8} | {:>8} | {:>6} | {:>6}",
-        "lesson", "Py own", "Rust own", "Py wall", "Rs wall", "Py req", "Rs req"
+        "{:<15} | {:>15} | {:>15} | {:>7} | {:>7} | {:>7}",
+        "", "main ended at", "all ended at", "", "at once", "whole"
+    );
+    println!(
+        "{:<15} | {:>6}   {:>6} | {:>6}   {:>6} | {:>3} {:>3} | {:>3} {:>3} | {:>3} {:>3}",
+        "lesson", "Py", "Rust", "Py", "Rust", "Py", "Rs", "Py", "Rs", "Py", "Rs"
     );
     for pair in &PAIRS {
-        let folder = out.path().join(pair.rust);
-        let count = args.count.to_string();
-        let py = measure(&server, || {
-            Command::new(&python)
-                .arg(scripts.join(pair.python))
-                .args([url.as_str(), count.as_str()])
-                .arg(folder.join("python"))
-                .current_dir(&scripts)
-                .output()
-        })?;
-        let rs = measure(&server, || {
-            Command::new(binary(pair.rust).map_err(std::io::Error::other)?)
-                .args(["--url", url.as_str(), "--count", count.as_str(), "--out"])
-                .arg(folder.join("rust"))
-                .args(pair.rust_args)
-                .env("NO_COLOR", "1")
-                .output()
-        })?;
-        let py_time = own_time(&py.stdout, "took ");
-        let rs_time = own_time(&rs.stdout, pair.rust_time);
+        let py = bench.watch(&url, args.count, python_program(pair.python, &[]), false)?;
+        let rust = rust_program(pair.rust, pair.rust_args)?;
+        let rs = bench.watch(&url, args.count, rust, pair.rust_flags)?;
         println!(
-            "{:<15} | {:>8} | {:>8} | {:>6.3} s | {:>6.3} s | {:>6} | {:>6}",
+            "{:<15} | {:>6}   {:>6} | {:>6}   {:>6} | {:>3} {:>3} | {:>3} {:>3} | {:>3} {:>3}",
             pair.lesson,
-            py_time,
-            rs_time,
-            py.wall.as_secs_f64(),
-            rs.wall.as_secs_f64(),
-            py.requests,
-            rs.requests
+            seconds(main_ended(&py)),
+            seconds(main_ended(&rs)),
+            seconds(Some(py.wall)),
+            seconds(Some(rs.wall)),
+            py.requests.len(),
+            rs.requests.len(),
+            py.most_in_flight(),
+            rs.most_in_flight(),
+            py.whole_pictures(),
+            rs.whole_pictures(),
         );
     }
-    println!("\n(own: what each program measured itself, around its downloads; wall: the whole");
-    println!(" program, start-up included. Requests: counted by the picture server.)");
+    println!("\n(columns 4 to 6: requests the server received, most it was answering at once,");
+    println!(" whole JPEG files in the folder. Times in seconds from the program's start;");
+    println!(" \"main ended\" is the process started, \"all ended\" its last child.)");
 
     // Lesson 12: many small pictures, each way of each language, one server.
-    let small = server.picture_url(200, 300);
-    let many = args.many.to_string();
-    println!("\n{many} small pictures (lesson 12 and python/thousand.py), each way in turn:");
-    let py = measure(&server, || {
-        Command::new(&python)
-            .arg(scripts.join("thousand.py"))
-            .args([small.as_str(), many.as_str()])
-            .arg(out.path().join("many-python"))
-            .current_dir(&scripts)
-            .output()
-    })?;
-    for line in String::from_utf8_lossy(&py.stdout).lines() {
-        println!("  Python  {line}");
-    }
-    let rs = measure(&server, || {
-        Command::new(binary("lesson12").map_err(std::io::Error::other)?)
-            .args(["--url", small.as_str(), "--count", many.as_str(), "--out"])
-            .arg(out.path().join("many-rust"))
-            .env("NO_COLOR", "1")
-            .output()
-    })?;
-    // Each way's line, `async  200 in 312.40 ms  in flight |...| at most 200`, without
-    // its in-flight profile (lesson 12 explains it): `async  200 in 312.40 ms, at most 200`.
-    for line in String::from_utf8_lossy(&rs.stdout).lines() {
-        if let Some((way, rest)) = line.split_once("  in flight |")
-            && let Some((_, most)) = rest.rsplit_once("| ")
-        {
-            println!("  Rust    {}, {most}", way.trim_end());
-        }
-    }
+    let small = bench.server.picture_url(200, 300);
     println!(
-        "  requests: Python {}, Rust {} (counted by the picture server)",
-        py.requests, rs.requests
+        "\n{} small pictures (python/thousand.py and lesson 12), one run per way:",
+        args.many
     );
+    println!(
+        "{:<10} {:<24} | {:>8} | {:>8} | {:>7} | {:>5}",
+        "", "way", "took", "requests", "at once", "whole"
+    );
+    for (way, name) in PYTHON_WAYS {
+        let record = bench.watch(
+            &small,
+            args.many,
+            python_program("thousand.py", &["--way", way]),
+            false,
+        )?;
+        let name = name.replace('N', &args.many.to_string());
+        println!("{}", way_row("Python", &name, &record));
+    }
+    for way in RUST_WAYS {
+        let lesson12 = rust_program("lesson12", &["--mode", way])?;
+        let record = bench.watch(&small, args.many, lesson12, true)?;
+        println!("{}", way_row("Rust", way, &record));
+    }
+    println!("(rayon downloads only 20: lesson 12 says why.)");
 
-    println!("\nStarting a process (median of 20 starts and joins of an empty one, this run):");
+    println!(
+        "\nStarting a process (20 starts and joins of an empty one, as each program prints it):"
+    );
     let py = Command::new(&python)
         .arg(scripts.join("start_cost.py"))
         .arg("20")
         .output()?;
-    for line in String::from_utf8_lossy(&py.stdout).lines() {
-        println!("  Python  {line}");
-    }
+    print_indented("Python", &py.stdout);
     let rs = Command::new(binary("lesson01")?)
         .args(["--only", "cost", "--starts", "20"])
         .env("NO_COLOR", "1")
         .stderr(Stdio::null())
         .output()?;
-    for line in String::from_utf8_lossy(&rs.stdout)
-        .lines()
-        .filter(|l| l.contains("median"))
-    {
-        println!("  Rust    {}", line.trim());
-    }
+    print_indented("Rust", &rs.stdout);
 
     println!("\nCounting CPUs:");
     let py = Command::new(&python)
         .arg(scripts.join("cpu_count.py"))
         .output()?;
-    for line in String::from_utf8_lossy(&py.stdout).lines() {
-        println!("  Python  {line}");
-    }
-    let rs = Command::new(binary("lesson09")?)
-        .args(["--url", url.as_str(), "--count", "1", "--out"])
-        .arg(out.path().join("lesson09"))
-        .env("NO_COLOR", "1")
-        .output()?;
-    for line in String::from_utf8_lossy(&rs.stdout)
-        .lines()
-        .take_while(|l| !l.starts_with("lesson09"))
-    {
-        println!("  Rust    {line}");
+    print_indented("Python", &py.stdout);
+    // This program is Rust too: it asks the same questions lesson 09 asks.
+    println!(
+        "  Rust    std::thread::available_parallelism(): {}",
+        workbook::cpus::available()
+    );
+    if let Some(logical) = workbook::cpus::logical() {
+        println!("  Rust    logical CPUs (what Python's cpu_count() counts): {logical}");
     }
     Ok(())
+}
+
+/// When the process the lab started ended, in seconds from the start.
+fn main_ended(record: &Record) -> Option<f64> {
+    record.processes.first().map(|process| process.end)
+}
+
+fn seconds(time: Option<f64>) -> String {
+    time.map_or_else(|| "?".into(), |time| format!("{time:.3}"))
+}
+
+/// `Python     ThreadPoolExecutor(200)   |  0.511 s |      200 |     200 |   200`
+fn way_row(language: &str, way: &str, record: &Record) -> String {
+    format!(
+        "{language:<10} {way:<24} | {:>6.3} s | {:>8} | {:>7} | {:>5}",
+        record.wall,
+        record.requests.len(),
+        record.most_in_flight(),
+        record.whole_pictures()
+    )
+}
+
+/// A program's own lines for people, shown as it printed them.
+fn print_indented(language: &str, stdout: &[u8]) {
+    for line in String::from_utf8_lossy(stdout).lines() {
+        if !line.trim().is_empty() {
+            println!("  {language:<7} {}", line.trim());
+        }
+    }
 }
 
 /// The given interpreter, or the machine's `python3` (or `python` on Windows), if it is
@@ -262,52 +338,4 @@ fn find_python(given: Option<&str>) -> anyhow::Result<String> {
          Install Python 3 (no extra packages needed) and try again.",
         given.unwrap_or("python3")
     )
-}
-
-/// One program's run: its output, its wall time, and the requests it made.
-struct Run {
-    stdout: Vec<u8>,
-    wall: Duration,
-    requests: usize,
-}
-
-/// Runs a program to its end and counts the requests the server received meanwhile:
-/// when the program has exited, every request it made has arrived.
-fn measure(
-    server: &PictureServer,
-    run: impl FnOnce() -> std::io::Result<std::process::Output>,
-) -> anyhow::Result<Run> {
-    let before = server.requests();
-    let start = Instant::now();
-    let output = run()?;
-    let wall = start.elapsed();
-    if !output.status.success() {
-        eprintln!(
-            "note: a program exited with {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(Run {
-        stdout: output.stdout,
-        wall,
-        requests: server.requests() - before,
-    })
-}
-
-/// The seconds after `marker` in a program's output ("took 1.518 s"), as printed.
-fn own_time(stdout: &[u8], marker: &str) -> String {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .find_map(|line| {
-            let rest = &line[line.find(marker)? + marker.len()..];
-            let seconds: f64 = rest
-                .split_whitespace()
-                .next()?
-                .trim_end_matches('s')
-                .parse()
-                .ok()?;
-            Some(format!("{seconds:.3} s"))
-        })
-        .unwrap_or_else(|| "?".into())
 }
