@@ -59,6 +59,20 @@ impl std::str::FromStr for Fault {
     }
 }
 
+impl Fault {
+    /// `N:FAULT`, e.g. `3:500`: request number N (from 1) fails that way.
+    pub fn numbered(text: &str) -> Result<(usize, Fault), String> {
+        let (n, fault) = text.split_once(':').ok_or("expected N:FAULT, e.g. 3:500")?;
+        let n: usize = n
+            .parse()
+            .map_err(|_| format!("{:?} is not a request number", n.escape_debug().to_string()))?;
+        if n == 0 {
+            return Err("requests are numbered from 1".into());
+        }
+        Ok((n, fault.parse()?))
+    }
+}
+
 /// How the server behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {

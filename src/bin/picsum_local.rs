@@ -38,19 +38,8 @@ struct Args {
     /// Make request N fail: N:404, N:500, N:503 (any status 400-599), N:reset,
     /// N:truncate, N:stall or N:trickle. Repeat for more. Any request can also ask for
     /// a fault itself: /200/3000?fault=500.
-    #[arg(long, value_name = "N:FAULT", value_parser = parse_fault)]
+    #[arg(long, value_name = "N:FAULT", value_parser = Fault::numbered)]
     fault: Vec<(usize, Fault)>,
-}
-
-fn parse_fault(text: &str) -> Result<(usize, Fault), String> {
-    let (n, fault) = text.split_once(':').ok_or("expected N:FAULT, e.g. 3:500")?;
-    let n: usize = n
-        .parse()
-        .map_err(|_| format!("{n:?} is not a request number"))?;
-    if n == 0 {
-        return Err("requests are numbered from 1".into());
-    }
-    Ok((n, fault.parse()?))
 }
 
 fn main() -> anyhow::Result<()> {

@@ -52,6 +52,8 @@ pub struct Options {
     pub latency: Duration,
     /// The local server's bandwidth cap, in bytes per second.
     pub bandwidth: Option<u64>,
+    /// Requests of the local server that fail on purpose, by number from 1.
+    pub faults: Vec<(usize, crate::server::Fault)>,
     /// Another server's picture instead of the local one.
     pub url: Option<String>,
     /// The pictures' folder; `downloads/<program>` if not given.
@@ -72,6 +74,7 @@ impl Default for Options {
             count: 5,
             latency: Duration::from_millis(300),
             bandwidth: None,
+            faults: Vec::new(),
             url: None,
             out: None,
             trace: None,
@@ -89,6 +92,8 @@ The lab's options (the program's own come after, or are listed below):
       --count N            how many pictures (PICTURES_COUNT) [default: 5]
       --latency-ms MS      the local server's wait before each answer [default: 300]
       --bandwidth-kbps K   cap the local server's speed, in kilobytes per second
+      --fault N:KIND       make the local server's request N fail: a status (404, 503...),
+                           reset, truncate, stall or trickle (repeat for more)
       --url URL            download from URL instead of the local server
       --out DIR            the pictures' folder (PICTURES_DIR) [default: downloads/PROGRAM]
       --trace FILE         write the run as a Chrome trace (open it in https://ui.perfetto.dev)
@@ -149,6 +154,7 @@ fn split(
             "--count",
             "--latency-ms",
             "--bandwidth-kbps",
+            "--fault",
             "--url",
             "--out",
             "--trace",
@@ -184,6 +190,11 @@ fn split(
             }
             _ => rest.push(arg),
         }
+    }
+    if options.url.is_some() && !options.faults.is_empty() {
+        return Err(UsageError(
+            "--fault is for the lab's own server: it cannot go with --url".into(),
+        ));
     }
     Ok((options, rest))
 }
@@ -221,6 +232,11 @@ fn set(options: &mut Options, flag: &str, value: OsString) -> Result<(), UsageEr
                 )));
             }
             options.url = Some(url);
+        }
+        "--fault" => {
+            let fault = crate::server::Fault::numbered(&text()?)
+                .map_err(|error| UsageError(format!("--fault: {error}")))?;
+            options.faults.push(fault);
         }
         "--out" => options.out = Some(PathBuf::from(value)),
         "--trace" => options.trace = Some(PathBuf::from(value)),
@@ -285,5 +301,9 @@ mod tests {
         assert!(split(&["--url", "ftp://x"]).is_err());
         assert!(split(&["--url", "http://a\nb"]).is_err());
         assert!(split(&["--latency-ms", "18446744073709551616"]).is_err());
+        assert!(split(&["--fault", "0:404"]).is_err());
+        assert!(split(&["--fault", "2:teapot"]).is_err());
+        let (options, _) = split(&["--fault", "2:404", "--fault=3:reset"]).expect("ok");
+        assert_eq!(options.faults.len(), 2);
     }
 }

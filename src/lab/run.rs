@@ -86,6 +86,7 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
             PictureServer::start(ServerConfig {
                 latency: options.latency,
                 bandwidth: options.bandwidth,
+                faults: options.faults.clone(),
                 ..ServerConfig::default()
             })
             .map_err(|error| anyhow::anyhow!("cannot start the picture server: {error}"))?,
