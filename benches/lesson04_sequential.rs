@@ -5,6 +5,7 @@
 //! module, so what is measured is exactly the code the book shows.
 
 use criterion::{BenchmarkId, Criterion};
+use workbook::server::{PictureServer, ServerConfig};
 
 #[path = "common.rs"]
 mod common;
@@ -12,16 +13,24 @@ mod common;
 #[path = "../lessons/lesson04_sequential.rs"]
 mod lesson04;
 
+use lesson04::picture::Job;
+
 fn sequential(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
+    let server = PictureServer::start(ServerConfig {
+        latency: std::time::Duration::from_millis(common::latency_ms()),
+        ..ServerConfig::default()
+    })
+    .expect("the picture server starts");
     let mut group = c.benchmark_group(common::with_latency("lesson04"));
     for count in 1..=5 {
-        let lesson = common::lesson("lesson04", count, out.path());
+        let job = Job {
+            url: server.picture_url(200, 3000),
+            dir: out.path().to_path_buf(),
+            count,
+        };
         group.bench_function(BenchmarkId::new("sequential", count), |b| {
-            b.iter(|| {
-                lesson04::download_all_sequentially(&lesson).expect("downloads");
-                lesson.timeline.clear();
-            });
+            b.iter(|| lesson04::download_all_sequentially(&job).expect("downloads"));
         });
     }
     group.finish();

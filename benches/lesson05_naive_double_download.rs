@@ -3,7 +3,6 @@
 //! the lesson's own function. (Lesson 06's bench measures the fixed version.)
 
 use criterion::{BenchmarkId, Criterion};
-use workbook::Lesson;
 use workbook::download::DOWNLOAD_IMAGE;
 
 #[path = "common.rs"]
@@ -15,26 +14,25 @@ mod lesson04;
 #[path = "../lessons/lesson05_naive_double_download.rs"]
 mod lesson05;
 
-type Variant = fn(&Lesson) -> anyhow::Result<()>;
-
 fn naive_vs_clean(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let lesson = common::lesson("lesson05", 5, out.path());
     let mut group = c.benchmark_group(common::with_latency("lesson05"));
-    let variants: [(&str, Variant); 2] = [
-        ("sequential", lesson04::download_all_sequentially),
-        ("naive", |lesson| {
-            lesson05::download_all_naively(lesson).map(drop)
-        }),
-    ];
-    for (name, download_all) in variants {
-        group.bench_function(BenchmarkId::new(name, 5), |b| {
-            b.iter(|| {
-                download_all(&lesson).expect("downloads");
-                lesson.timeline.clear();
-            });
+    // Lesson 04's plain loop, against the same server.
+    let job = lesson04::picture::Job {
+        url: lesson.url.clone(),
+        dir: out.path().to_path_buf(),
+        count: 5,
+    };
+    group.bench_function(BenchmarkId::new("sequential", 5), |b| {
+        b.iter(|| lesson04::download_all_sequentially(&job).expect("downloads"));
+    });
+    group.bench_function(BenchmarkId::new("naive", 5), |b| {
+        b.iter(|| {
+            lesson05::download_all_naively(&lesson).expect("downloads");
+            lesson.timeline.clear();
         });
-    }
+    });
     group.finish();
 }
 

@@ -1,42 +1,42 @@
-//! Lesson 04: download five pictures one after another.
+//! Lesson 04: download the pictures one after another.
 //!
 //! Each download waits for the server's answer before the next one starts, so the
 //! total time is the sum of all the waits: the timeline shows a staircase.
 
-use workbook::{Downloader, Lesson, cli, process};
-
-/// This program's name (`lesson04`), from Cargo: its output folder and its `--help`.
-const NAME: &str = env!("CARGO_CRATE_NAME");
-const ABOUT: &str = "Lesson 04: download the pictures one after another (sequentially).";
+pub mod picture;
+use picture::Job;
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    // The main guard. This lesson starts no child processes, but every lesson begins
-    // with it, because a child is a fresh run of this same program (see lesson 08).
-    process::init(&[]);
-    let args = cli::parse(NAME, ABOUT);
-    let lesson = Lesson::start(NAME, &args)?;
+    workbook::lab::watch();
 
-    download_all_sequentially(&lesson)?;
-
-    // Draw the timeline, print the summary, fail if a picture is missing.
-    lesson.finish(&[])
+    let job = Job::from_env()?;
+    download_all_sequentially(&job)?;
+    println!("all done");
+    Ok(())
 }
 // ANCHOR_END: main
 
 // ANCHOR: sequential
-/// The tutorial's loop: one download at a time.
-pub fn download_all_sequentially(lesson: &Lesson) -> anyhow::Result<()> {
-    // One HTTP client for all downloads; each start and end goes into the timeline.
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
-    for i in 0..lesson.count {
+/// The tutorial's loop: one download at a time. A picture that fails is reported and
+/// the loop goes on with the next; the program fails at the end if any did.
+pub fn download_all_sequentially(job: &Job) -> anyhow::Result<()> {
+    // One HTTP client for all the downloads: it keeps the connection open between them.
+    let client = picture::client()?;
+    let mut failed = 0;
+    for i in 0..job.count {
+        let path = job.path(i);
         // This call returns only when picture i is saved or has failed.
-        match downloader.download_image(&lesson.url, &lesson.file_path(i), i) {
-            Ok(_bytes) => {}
-            // The timeline has printed why (a FAILED line). Like the tutorial's loop,
-            // go on with the next picture; the summary counts what arrived.
-            Err(_already_on_the_timeline) => {}
+        match picture::download(&client, &job.url, &path) {
+            Ok(bytes) => println!("saved {} ({bytes} bytes)", path.display()),
+            Err(error) => {
+                eprintln!("FAILED {}: {error:#}", path.display());
+                failed += 1;
+            }
         }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} pictures did not arrive", job.count);
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
 use reqwest::blocking::Client;
@@ -19,6 +19,8 @@ use reqwest::blocking::Client;
 pub const TUTORIAL_URL: &str = "https://picsum.photos/200/3000";
 /// No picture of ours is near this; an answer larger than this is refused.
 const LARGEST: u64 = 25_000_000;
+/// A download that has not ended after this long is given up.
+const TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// What to download, where to, how many: from `PICTURES_URL`, `PICTURES_DIR` and
 /// `PICTURES_COUNT` (the workbook's lab sets them), else the tutorial's five pictures.
@@ -57,18 +59,23 @@ pub fn client() -> anyhow::Result<Client> {
     // reqwest's TLS (rustls) needs a crypto library; `ring` builds fastest.
     let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
-        .timeout(Duration::from_secs(30))
+        .timeout(TIME_LIMIT)
         .build()
         .map_err(|error| anyhow!("cannot build an HTTP client: {}", reason(&error)))
 }
 
 /// Downloads `url` into `path`, whole or not at all; returns the bytes saved.
 pub fn download(client: &Client, url: &str, path: &Path) -> anyhow::Result<usize> {
+    // The client's timeout covers each read, not the whole body: a server that sends
+    // a byte now and then would never end. So the download has a deadline of its own.
+    let deadline = Instant::now() + TIME_LIMIT;
+    // A message may be printed: it shows the URL without a password in it.
+    let shown = without_password(url);
     let response = client
         .get(url)
         .send()
         .and_then(|response| response.error_for_status())
-        .map_err(|error| anyhow!("{url}: {}", reason(&error)))?;
+        .map_err(|error| anyhow!("{shown}: {}", reason(&error.without_url())))?;
     let media_type = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
@@ -77,19 +84,29 @@ pub fn download(client: &Client, url: &str, path: &Path) -> anyhow::Result<usize
     if let Some(media_type) = media_type {
         let bare = media_type.split(';').next().unwrap_or("").trim();
         if !bare.eq_ignore_ascii_case("image/jpeg") && !bare.eq_ignore_ascii_case("image/jpg") {
-            bail!("{url}: got {}, not a JPEG", media_type.escape_debug());
+            bail!("{shown}: got {}, not a JPEG", media_type.escape_debug());
         }
     }
+    let mut response = response;
     let mut body = Vec::new();
-    response
-        .take(LARGEST + 1)
-        .read_to_end(&mut body)
-        .map_err(|error| anyhow!("{url}: the answer was cut off: {error}"))?;
-    if body.len() as u64 > LARGEST {
-        bail!("{url}: the answer is larger than {LARGEST} bytes");
+    let mut piece = [0; 64 * 1024];
+    loop {
+        let read = response
+            .read(&mut piece)
+            .map_err(|error| anyhow!("{shown}: the answer was cut off: {}", reason(&error)))?;
+        if read == 0 {
+            break;
+        }
+        body.extend_from_slice(&piece[..read]);
+        if body.len() as u64 > LARGEST {
+            bail!("{shown}: the answer is larger than {LARGEST} bytes");
+        }
+        if Instant::now() > deadline {
+            bail!("{shown}: no whole answer within {} s", TIME_LIMIT.as_secs());
+        }
     }
     if !is_whole_jpeg(&body) {
-        bail!("{url}: {} bytes that are not a whole JPEG", body.len());
+        bail!("{shown}: {} bytes that are not a whole JPEG", body.len());
     }
     write_whole(path, &body)?;
     Ok(body.len())
@@ -133,6 +150,17 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         bail!("cannot write {}: {error}", path.display());
     }
     Ok(())
+}
+
+/// `url` without the password it may carry (`http://me:secret@host/` -> `http://me@host/`).
+fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
 }
 
 /// An error and its causes in one line: `error sending request: connection refused`.

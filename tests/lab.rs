@@ -1,56 +1,20 @@
 //! The lab, watching lesson 06 (plain Rust with one lab line) and other programs from
 //! outside. Every assertion reads the lab's record, never the lines people read.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use workbook::lab::Record;
 
 mod common;
-use common::{FaultyServer, output_within, stderr, stdout};
+use common::{FaultyServer, Place, output_within, stderr, stdout};
 
 const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
 
-/// A run's folder and record, in two temporary folders (the lab refuses a record in
-/// the pictures' folder).
-struct Place {
-    out: tempfile::TempDir,
-    records: tempfile::TempDir,
-}
-
-impl Place {
-    fn new() -> Place {
-        Place {
-            out: tempfile::tempdir().expect("a folder"),
-            records: tempfile::tempdir().expect("a folder"),
-        }
-    }
-
-    fn out(&self) -> &Path {
-        self.out.path()
-    }
-
-    fn record_path(&self) -> PathBuf {
-        self.records.path().join("record.json")
-    }
-
-    fn record(&self) -> Record {
-        Record::read(&self.record_path()).expect("the lab wrote its record")
-    }
-}
-
 /// `lesson06 ARGS --out OUT --record RECORD`, to its end.
 fn lesson06(place: &Place, args: &[&str]) -> Output {
-    let mut command = Command::new(LESSON06);
-    command
-        .args(args)
-        .arg("--out")
-        .arg(place.out())
-        .arg("--record")
-        .arg(place.record_path());
-    output_within(command, Duration::from_secs(120))
+    place.watch(LESSON06, args)
 }
 
 fn pids_of_requests(record: &Record) -> Vec<Option<u32>> {
@@ -211,7 +175,7 @@ fn a_proxy_in_the_environment_does_not_take_the_local_servers_requests() {
 #[test]
 fn the_trace_has_a_slice_per_request_and_never_replaces_a_device() {
     let place = Place::new();
-    let trace = place.records.path().join("trace.json");
+    let trace = place.beside_record("trace.json");
     let output = lesson06(
         &place,
         &[
@@ -500,55 +464,10 @@ fn the_lab_binary_watches_any_program_and_its_orphans() {
     }
 }
 
-/// Makes a fresh crate outside the workspace from a lesson with its lab line removed,
-/// with exactly `lessons/dependencies.toml`, and builds it (a target folder of its own
-/// under `target/`, shared by every ejected lesson, and a copy of the workspace's
-/// lock file, so it builds offline). Returns the built program.
-fn eject(lesson: &str, bin: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let eject = root.join("target/eject");
-    let dir = eject.join(bin);
-    std::fs::create_dir_all(dir.join("src")).expect("the crate's folder");
-    let dependencies =
-        std::fs::read_to_string(root.join("lessons/dependencies.toml")).expect("dependencies");
-    let manifest = format!(
-        "[package]\nname = \"{bin}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n{dependencies}\n[workspace]\n"
-    );
-    std::fs::write(dir.join("Cargo.toml"), manifest).expect("Cargo.toml");
-    let source = std::fs::read_to_string(root.join("lessons").join(lesson)).expect("the lesson");
-    let lab_lines = source
-        .lines()
-        .filter(|line| line.contains("workbook::"))
-        .count();
-    assert_eq!(
-        lab_lines, 1,
-        "{lesson} uses the workbook in its lab line only"
-    );
-    let plain: String = source
-        .lines()
-        .filter(|line| !line.contains("workbook::lab::"))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    std::fs::write(dir.join("src/main.rs"), plain).expect("main.rs");
-    std::fs::copy(root.join("lessons/picture.rs"), dir.join("src/picture.rs")).expect("picture.rs");
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--quiet", "--offline", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", eject.join("target"))
-        .status()
-        .expect("cargo runs");
-    assert!(built.success(), "the ejected {bin} builds");
-    eject
-        .join("target/debug")
-        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[test]
 #[ignore = "builds a crate outside the workspace (about a minute the first time); CI runs it"]
 fn ejected_lesson06_runs_on_its_own_and_passes_the_same_checks() {
-    let program = eject("lesson06_fixed_parallel.rs", "lesson06");
+    let program = common::eject("lesson06_fixed_parallel.rs", "lesson06");
     for mode in ["processes", "threads", "rayon"] {
         let place = Place::new();
         let mut command = Command::new(LAB);

@@ -92,7 +92,7 @@ fn a_run_whose_downloads_all_fail_keeps_the_old_pictures() {
     );
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("0 of 5 pictures arrived"),
+        stderr(&output).contains("5 of 5 pictures did not arrive"),
         "the run reports its own result, not what is on disk: {}",
         stderr(&output)
     );

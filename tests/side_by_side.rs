@@ -16,58 +16,51 @@ fn python_and_rust_make_the_same_requests() {
         eprintln!("skipped: python3 is not installed");
         return;
     }
-    let output = side_by_side(&["--latency-ms", "20", "--count", "2", "--many", "10"]);
-    let text = String::from_utf8_lossy(&output.stdout);
+    let output = side_by_side(&[
+        "--latency-ms",
+        "20",
+        "--count",
+        "2",
+        "--many",
+        "10",
+        "--json",
+    ]);
     assert!(
         output.status.success(),
-        "{text}{}",
+        "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    // lesson: Python requests, Rust requests (the last two columns).
-    for (lesson, requests) in [
-        ("04 sequential", 2),
-        ("05 naive", 4),
-        ("06 fixed", 2),
-        ("07 join omitted", 2),
-    ] {
-        let row = text
-            .lines()
-            .find(|line| line.starts_with(lesson))
-            .unwrap_or_else(|| panic!("no row {lesson}: {text}"));
-        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-        assert_eq!(
-            cells[5..],
-            [requests.to_string(), requests.to_string()],
-            "{row}"
-        );
-        assert!(
-            !cells[1].contains('?') && !cells[2].contains('?'),
-            "a time was not found: {row}"
-        );
+    let tables: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("--json prints JSON");
+    // Each lesson and its Python original: the same requests, every picture whole.
+    let pairs = tables["pairs"].as_array().expect("pairs");
+    let expected = [
+        ("04 sequential", 2, 1),
+        ("05 naive", 4, 2),
+        ("06 fixed", 2, 2),
+        ("07 join omitted", 2, 2),
+    ];
+    assert_eq!(pairs.len(), expected.len());
+    for (pair, (lesson, requests, at_least_at_once)) in pairs.iter().zip(expected) {
+        assert_eq!(pair["lesson"], lesson);
+        for side in ["python", "rust"] {
+            let figures = &pair[side];
+            assert_eq!(figures["requests"], requests, "{lesson} {side}");
+            assert_eq!(figures["whole_pictures"], 2, "{lesson} {side}");
+            let at_once = figures["most_at_once"].as_u64().expect("a count");
+            assert!(at_once >= at_least_at_once, "{lesson} {side}: {at_once}");
+        }
     }
-    // Lesson 12's part: each Python way and each Rust way, every picture arriving.
-    for way in [
-        "ThreadPoolExecutor(10)",
-        "ProcessPoolExecutor(64)",
-        "asyncio streams",
-    ] {
-        assert!(
-            text.lines()
-                .any(|l| l.contains(way) && l.contains("10 of 10 arrived")),
-            "{way}: {text}"
-        );
+    assert_eq!(pairs[0]["python"]["most_at_once"], 1, "sequential");
+    assert_eq!(pairs[0]["rust"]["most_at_once"], 1, "sequential");
+    // Lesson 12's part: three Python ways and five Rust ways, each a run of its own.
+    let ways = tables["ways"].as_array().expect("ways");
+    assert_eq!(ways.len(), 8);
+    for way in ways {
+        // rayon downloads 20 at most; with 10 pictures, all 10.
+        assert_eq!(way["requests"], 10, "{way}");
+        assert_eq!(way["whole_pictures"], 10, "{way}");
     }
-    for way in ["async", "threads", "pool", "processes", "rayon"] {
-        assert!(
-            text.lines()
-                .any(|l| l.starts_with(&format!("  Rust    {way} ")) && l.contains(", at most ")),
-            "{way}: {text}"
-        );
-    }
-    assert!(text.contains("requests: Python 30, Rust 50"), "{text}");
-    assert!(text.contains("Python  process (spawn): median"), "{text}");
-    assert!(text.contains("Rust    process: median"), "{text}");
-    assert!(text.contains("Rust    available_parallelism:"), "{text}");
 }
 
 #[test]

@@ -46,6 +46,55 @@ struct Args {
     /// The Python interpreter to use [default: python3, or python if that is Python 3].
     #[arg(long, value_name = "PROGRAM")]
     python: Option<String>,
+
+    /// Print the two tables as one JSON document instead (for programs, not people),
+    /// and skip the parts that only show what programs print.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `--json` prints: each figure of the tables, from the records.
+#[derive(serde::Serialize, Default)]
+struct Tables {
+    pairs: Vec<PairRow>,
+    ways: Vec<WayRow>,
+}
+
+#[derive(serde::Serialize)]
+struct PairRow {
+    lesson: &'static str,
+    python: Figures,
+    rust: Figures,
+}
+
+#[derive(serde::Serialize)]
+struct WayRow {
+    language: &'static str,
+    way: String,
+    #[serde(flatten)]
+    figures: Figures,
+}
+
+/// One run's figures, all from its record.
+#[derive(serde::Serialize)]
+struct Figures {
+    main_ended: Option<f64>,
+    all_ended: f64,
+    requests: usize,
+    most_at_once: usize,
+    whole_pictures: usize,
+}
+
+impl Figures {
+    fn of(record: &Record) -> Figures {
+        Figures {
+            main_ended: main_ended(record),
+            all_ended: record.wall,
+            requests: record.requests.len(),
+            most_at_once: record.most_in_flight(),
+            whole_pictures: record.whole_pictures(),
+        }
+    }
 }
 
 /// A Python program and the Rust lesson that ports it.
@@ -65,7 +114,7 @@ const PAIRS: [Pair; 4] = [
         python: "sequential.py",
         rust: "lesson04",
         rust_args: &[],
-        rust_flags: true,
+        rust_flags: false,
     },
     Pair {
         lesson: "05 naive",
@@ -193,23 +242,30 @@ fn run(args: &Args) -> anyhow::Result<()> {
         stops: signals::listen(),
     };
     let url = bench.server.picture_url(200, 3000);
-    println!(
+    let mut tables = Tables::default();
+    // The human tables go to stdout as they are made; with --json, nowhere.
+    let say = |text: String| {
+        if !args.json {
+            println!("{text}");
+        }
+    };
+    say(format!(
         "picture server: {url} ({} ms latency), {} pictures per program, each run under the lab\n",
         args.latency_ms, args.count
-    );
-    println!(
+    ));
+    say(format!(
         "{:<15} | {:>15} | {:>15} | {:>7} | {:>7} | {:>7}",
         "", "main ended at", "all ended at", "", "at once", "whole"
-    );
-    println!(
+    ));
+    say(format!(
         "{:<15} | {:>6}   {:>6} | {:>6}   {:>6} | {:>3} {:>3} | {:>3} {:>3} | {:>3} {:>3}",
         "lesson", "Py", "Rust", "Py", "Rust", "Py", "Rs", "Py", "Rs", "Py", "Rs"
-    );
+    ));
     for pair in &PAIRS {
         let py = bench.watch(&url, args.count, python_program(pair.python, &[]), false)?;
         let rust = rust_program(pair.rust, pair.rust_args)?;
         let rs = bench.watch(&url, args.count, rust, pair.rust_flags)?;
-        println!(
+        say(format!(
             "{:<15} | {:>6}   {:>6} | {:>6}   {:>6} | {:>3} {:>3} | {:>3} {:>3} | {:>3} {:>3}",
             pair.lesson,
             seconds(main_ended(&py)),
@@ -222,22 +278,30 @@ fn run(args: &Args) -> anyhow::Result<()> {
             rs.most_in_flight(),
             py.whole_pictures(),
             rs.whole_pictures(),
-        );
+        ));
+        tables.pairs.push(PairRow {
+            lesson: pair.lesson,
+            python: Figures::of(&py),
+            rust: Figures::of(&rs),
+        });
     }
-    println!("\n(columns 4 to 6: requests the server received, most it was answering at once,");
-    println!(" whole JPEG files in the folder. Times in seconds from the program's start;");
-    println!(" \"main ended\" is the process started, \"all ended\" its last child.)");
+    say(
+        "\n(columns 4 to 6: requests the server received, most it was answering at once,\n \
+         whole JPEG files in the folder. Times in seconds from the program's start;\n \
+         \"main ended\" is the process started, \"all ended\" its last child.)"
+            .into(),
+    );
 
     // Lesson 12: many small pictures, each way of each language, one server.
     let small = bench.server.picture_url(200, 300);
-    println!(
+    say(format!(
         "\n{} small pictures (python/thousand.py and lesson 12), one run per way:",
         args.many
-    );
-    println!(
+    ));
+    say(format!(
         "{:<10} {:<24} | {:>8} | {:>8} | {:>7} | {:>5}",
         "", "way", "took", "requests", "at once", "whole"
-    );
+    ));
     for (way, name) in PYTHON_WAYS {
         let record = bench.watch(
             &small,
@@ -246,12 +310,26 @@ fn run(args: &Args) -> anyhow::Result<()> {
             false,
         )?;
         let name = name.replace('N', &args.many.to_string());
-        println!("{}", way_row("Python", &name, &record));
+        say(way_row("Python", &name, &record));
+        tables.ways.push(WayRow {
+            language: "Python",
+            way: name,
+            figures: Figures::of(&record),
+        });
     }
     for way in RUST_WAYS {
         let lesson12 = rust_program("lesson12", &["--mode", way])?;
         let record = bench.watch(&small, args.many, lesson12, true)?;
-        println!("{}", way_row("Rust", way, &record));
+        say(way_row("Rust", way, &record));
+        tables.ways.push(WayRow {
+            language: "Rust",
+            way: way.into(),
+            figures: Figures::of(&record),
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&tables)?);
+        return Ok(());
     }
     println!("(rayon downloads only 20: lesson 12 says why.)");
 

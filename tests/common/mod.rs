@@ -2,7 +2,7 @@
 #![allow(dead_code)] // not every test file uses every helper
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -297,4 +297,94 @@ pub fn download_slices(trace: &serde_json::Value) -> Vec<&serde_json::Value> {
 pub fn read_trace(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("the trace was written");
     serde_json::from_str(&text).expect("the trace is JSON")
+}
+
+/// A run's folder and record, in two temporary folders (the lab refuses a record in
+/// the pictures' folder).
+pub struct Place {
+    out: tempfile::TempDir,
+    records: tempfile::TempDir,
+}
+
+impl Place {
+    /// `binary ARGS --out OUT --record RECORD` (a program with the lab line), to its end.
+    pub fn watch(&self, binary: &str, args: &[&str]) -> Output {
+        let mut command = Command::new(binary);
+        command
+            .args(args)
+            .arg("--out")
+            .arg(self.out())
+            .arg("--record")
+            .arg(self.record_path());
+        output_within(command, Duration::from_secs(120))
+    }
+
+    pub fn new() -> Place {
+        Place {
+            out: tempfile::tempdir().expect("a folder"),
+            records: tempfile::tempdir().expect("a folder"),
+        }
+    }
+
+    pub fn out(&self) -> &Path {
+        self.out.path()
+    }
+
+    /// A file beside the record, outside the pictures' folder.
+    pub fn beside_record(&self, name: &str) -> PathBuf {
+        self.records.path().join(name)
+    }
+
+    pub fn record_path(&self) -> PathBuf {
+        self.records.path().join("record.json")
+    }
+
+    pub fn record(&self) -> workbook::lab::Record {
+        workbook::lab::Record::read(&self.record_path()).expect("the lab wrote its record")
+    }
+}
+
+/// Makes a fresh crate outside the workspace from a lesson with its lab line removed,
+/// with exactly `lessons/dependencies.toml`, and builds it (a target folder of its own
+/// under `target/`, shared by every ejected lesson, and a copy of the workspace's
+/// lock file, so it builds offline). Returns the built program.
+pub fn eject(lesson: &str, bin: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let eject = root.join("target/eject");
+    let dir = eject.join(bin);
+    std::fs::create_dir_all(dir.join("src")).expect("the crate's folder");
+    let dependencies =
+        std::fs::read_to_string(root.join("lessons/dependencies.toml")).expect("dependencies");
+    let manifest = format!(
+        "[package]\nname = \"{bin}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n{dependencies}\n[workspace]\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("Cargo.toml");
+    let source = std::fs::read_to_string(root.join("lessons").join(lesson)).expect("the lesson");
+    let lab_lines = source
+        .lines()
+        .filter(|line| line.contains("workbook::"))
+        .count();
+    assert_eq!(
+        lab_lines, 1,
+        "{lesson} uses the workbook in its lab line only"
+    );
+    let plain: String = source
+        .lines()
+        .filter(|line| !line.contains("workbook::lab::"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.join("src/main.rs"), plain).expect("main.rs");
+    std::fs::copy(root.join("lessons/picture.rs"), dir.join("src/picture.rs")).expect("picture.rs");
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", eject.join("target"))
+        .status()
+        .expect("cargo runs");
+    assert!(built.success(), "the ejected {bin} builds");
+    eject
+        .join("target/debug")
+        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
 }

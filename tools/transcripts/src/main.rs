@@ -51,13 +51,6 @@ enum Run {
     Watched(&'static str, &'static [&'static str]),
     /// The same, built with `--release`: for runs whose point is how fast they are.
     Release(&'static str, &'static [&'static str]),
-    /// A lesson binary against a picture server the tool starts (`--url` is added),
-    /// with these faults by request number.
-    LessonWithFaults(
-        &'static str,
-        &'static [&'static str],
-        &'static [(usize, &'static str)],
-    ),
     /// A lesson binary started by another program (`taskset -c 0 lesson09`); skipped
     /// where that program is missing.
     Wrapped(
@@ -141,17 +134,26 @@ fn transcripts() -> Vec<Transcript> {
         t(
             "lesson04/sequential.txt",
             "cargo run --bin lesson04",
-            Lesson("lesson04", &[]),
+            Watched("lesson04", &[]),
         ),
         t(
             "lesson04/faults.txt",
-            "cargo run --bin lesson04 -- --url http://127.0.0.1:8000/200/3000 --count 6\n\
-             #   (against `cargo run --bin picsum-local -- --port 8000 --fault 2:404\n\
-             #      --fault 3:503 --fault 4:reset --fault 5:truncate`)",
-            LessonWithFaults(
+            "cargo run --bin lesson04 -- --count 6 \\\n    \
+             --fault 2:404 --fault 3:503 --fault 4:reset --fault 5:truncate",
+            Watched(
                 "lesson04",
-                &["--count", "6"],
-                &[(2, "404"), (3, "503"), (4, "reset"), (5, "truncate")],
+                &[
+                    "--count",
+                    "6",
+                    "--fault",
+                    "2:404",
+                    "--fault",
+                    "3:503",
+                    "--fault",
+                    "4:reset",
+                    "--fault",
+                    "5:truncate",
+                ],
             ),
         ),
         Transcript {
@@ -695,14 +697,6 @@ fn make(
             let mut command = Command::new(exe_in(&release, bin));
             command.args(*args);
             capture(command, &scratch)?
-        }
-        Run::LessonWithFaults(bin, args, faults) => {
-            let server = server(faults)?;
-            let mut command = Command::new(exe(bin));
-            command
-                .args(["--url", &server.picture_url(200, 3000)])
-                .args(*args);
-            as_port_8000(capture(command, &scratch)?, &server)
         }
         Run::Wrapped(wrapper, bin, args) => {
             let mut command = Command::new(wrapper[0]);
