@@ -51,6 +51,6 @@ fn parallel_vs_sequential(c: &mut Criterion) {
 fn main() {
     // The lesson's own guard comes first: the processes variant re-runs this bench
     // executable as its children, with `--child URL PATH`.
-    lesson06::run_child_if_asked();
+    lesson06::picture::run_child_if_asked();
     common::run(&[], &[parallel_vs_sequential]);
 }

@@ -2,56 +2,70 @@
 //!
 //! Inside one loop, the program calls the download itself *and* starts a child process
 //! to do the same download. Every picture is downloaded twice, and because the direct
-//! call blocks the loop, the processes start one by one, late: slower than doing it
-//! sequentially, let alone in parallel. The server's request counter gives it away.
+//! call blocks the loop, the processes start one by one, late. The server's count of
+//! requests gives it away: ten for five pictures.
 
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::process::Exit;
-use workbook::{Downloader, Lesson, Process, cli, compare, process};
+use std::env;
+use std::process::{Child, Command};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
-const ABOUT: &str =
-    "Lesson 05: the naive version: download each picture directly AND in a child process.";
+pub mod picture;
+use picture::Job;
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    // The main guard: in a child process, run its download and exit right here.
-    process::init(&[DOWNLOAD_IMAGE]);
-    let args = cli::parse(NAME, ABOUT);
-    let lesson = Lesson::start(NAME, &args)?;
+    workbook::lab::watch();
 
-    let exits = download_all_naively(&lesson)?;
+    // The main guard: a child is this same program, run again with `--child URL PATH`.
+    picture::run_child_if_asked();
 
-    // How does the mistake compare with plain sequential downloads?
-    let summary = lesson.report(&exits);
-    compare::print_speedup(&lesson, "naive", &summary);
-    summary.into_result()
+    let job = Job::from_env()?;
+    download_all_naively(&job)?;
+    println!("all done");
+    Ok(())
 }
 // ANCHOR_END: main
 
 // ANCHOR: naive
-/// The tutorial's naive loop: it calls `download_image` AND starts a process for it.
-/// Returns how each child ended.
-pub fn download_all_naively(lesson: &Lesson) -> anyhow::Result<Vec<Exit>> {
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
-    let mut processes = Vec::new();
-    for i in 0..lesson.count {
+/// The tutorial's naive loop: it calls the download AND starts a process for it.
+pub fn download_all_naively(job: &Job) -> anyhow::Result<()> {
+    let client = picture::client()?;
+    let me = env::current_exe()?;
+    let mut children: Vec<Child> = Vec::new();
+    let mut failed = 0;
+    for i in 0..job.count {
+        let path = job.path(i);
         // The mistake: this call downloads picture i right here, and the loop waits...
-        match downloader.download_image(&lesson.url, &lesson.file_path(i), i) {
-            Ok(_bytes) => {}
-            Err(_already_on_the_timeline) => {}
+        match picture::download(&client, &job.url, &path) {
+            Ok(bytes) => println!("saved {} ({bytes} bytes)", path.display()),
+            Err(error) => {
+                eprintln!("FAILED {}: {error:#}", path.display());
+                failed += 1;
+            }
         }
         // ...then a child process is started to download the very same picture again.
-        let p = Process::new(&DOWNLOAD_IMAGE)
-            .args(lesson.download_args(i))
-            .timeline(&lesson.timeline)
-            .start()?;
-        processes.push(p);
+        let started = Command::new(&me)
+            .arg("--child")
+            .arg(&job.url)
+            .arg(&path)
+            .spawn();
+        match started {
+            Ok(child) => children.push(child),
+            Err(error) => {
+                eprintln!("cannot start the process for picture {i}: {error}");
+                failed += 1;
+                break;
+            }
+        }
     }
-    let mut exits = Vec::new();
-    for p in processes {
-        exits.push(p.join()?);
+    // Wait for every child that was started, whatever happened above.
+    for mut child in children {
+        if !child.wait().is_ok_and(|status| status.success()) {
+            failed += 1;
+        }
     }
-    Ok(exits)
+    if failed > 0 {
+        anyhow::bail!("{failed} downloads failed (the reasons are above)");
+    }
+    Ok(())
 }
 // ANCHOR_END: naive

@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
 
     // The main guard: a child is this same program, run again with `--child URL PATH`.
     // It downloads its one picture and ends there, before any of the parent's work.
-    run_child_if_asked();
+    picture::run_child_if_asked();
 
     let args = Args::parse();
     let job = Job::from_env()?;
@@ -52,22 +52,6 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 // ANCHOR_END: main
-
-/// If this process is a child (`--child URL PATH`), downloads its picture and exits.
-pub fn run_child_if_asked() {
-    let args: Vec<String> = env::args().collect();
-    if let [_, flag, url, path] = args.as_slice()
-        && flag == "--child"
-    {
-        let downloaded =
-            picture::client().and_then(|client| download_one(&client, url, path.as_ref()));
-        if let Err(error) = downloaded {
-            eprintln!("FAILED {error}");
-            std::process::exit(1);
-        }
-        std::process::exit(0);
-    }
-}
 
 /// One download, and a line that says it arrived (or why not, on stderr).
 fn download_one(

@@ -112,6 +112,31 @@ pub fn download(client: &Client, url: &str, path: &Path) -> anyhow::Result<usize
     Ok(body.len())
 }
 
+/// The main guard of a lesson that starts child processes: a child is the same
+/// program, run again with `--child URL PATH`. In a child, this downloads its one
+/// picture and exits (status 0 once it is saved, 1 after saying why on stderr), before
+/// any of the parent's work. In the parent, it returns at once.
+pub fn run_child_if_asked() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, flag, url, path] = args.as_slice() else {
+        return;
+    };
+    if flag != "--child" {
+        return;
+    }
+    let path = Path::new(path);
+    match client().and_then(|client| download(&client, url, path)) {
+        Ok(bytes) => {
+            println!("saved {} ({bytes} bytes)", path.display());
+            std::process::exit(0)
+        }
+        Err(error) => {
+            eprintln!("FAILED {}: {error:#}", path.display());
+            std::process::exit(1)
+        }
+    }
+}
+
 /// A whole JPEG: the start marker, a frame header with a size, a scan with data
 /// after it, and the end marker.
 pub fn is_whole_jpeg(bytes: &[u8]) -> bool {
