@@ -1,286 +1,118 @@
-//! Lesson 07: what really happens when the parent does not wait for its workers.
+//! Lesson 07: start the workers, and forget to wait for them.
 //!
-//! A "forgetful" program starts one worker per picture, prints "all done" and exits,
-//! without joining anything. This lesson runs that program as a child of its own and
-//! watches what happens after it is gone:
+//! The program starts one worker per picture and says "all done" at once:
 //!
-//! - `--mode processes`: the worker processes are orphaned, not killed. They go on and
-//!   finish their downloads after their parent has exited. What was wrong is the
-//!   parent's "all done": it came before any picture existed.
-//! - `--mode threads`: when `main` returns, the process exits and its threads die with
-//!   it, mid-download. The pictures never arrive; thanks to atomic writes no half
-//!   file is left either.
+//! - `--mode processes`: when the program exits, its children are orphaned, not
+//!   killed. They finish their downloads after their parent is gone; the lab sees
+//!   them do it. What was wrong is the parent's "all done": no picture existed yet.
+//! - `--mode threads`: when `main` returns, the process ends, and its threads die
+//!   with it, mid-download. No picture arrives.
 //!
-//! `--join` makes the forgetful program wait for its workers: the fix.
+//! `--join` waits for the workers before saying "all done": the fix.
 
-use std::path::{Path, PathBuf};
+use std::env;
+use std::process::{Child, Command};
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use clap::Parser;
-use workbook::cli::LessonArgs;
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::event::EventKind;
-use workbook::lesson::picture_path;
-use workbook::process::{Exit, Task};
-use workbook::timeline::Timeline;
-use workbook::{Downloader, Lesson, Limits, Process, cli, process, say, temp};
+use clap::{Parser, ValueEnum};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
+pub mod picture;
+use picture::Job;
 
-const ABOUT: &str = "Lesson 07: start the workers and do not join them: what really happens.";
+/// Lesson 07: start the workers and do not wait for them: what really happens.
+#[derive(Parser)]
+struct Args {
+    /// Workers: child processes or threads.
+    #[arg(long, value_enum, default_value_t = Mode::Processes)]
+    mode: Mode,
 
-/// The worker kind the forgetful program uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Workers {
+    /// Wait for the workers before saying "all done" (the fix).
+    #[arg(long)]
+    join: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
     Processes,
     Threads,
 }
 
-impl Workers {
-    fn name(self) -> &'static str {
-        match self {
-            Workers::Processes => "processes",
-            Workers::Threads => "threads",
-        }
-    }
-}
-
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    lesson: LessonArgs,
-
-    /// Workers of the forgetful program: child processes or threads.
-    #[arg(long, value_enum, default_value_t = Workers::Processes)]
-    mode: Workers,
-
-    /// Let the forgetful program join its workers (the fix).
-    #[arg(long)]
-    join: bool,
-
-    /// How long the forgetful program works on other things after starting its
-    /// workers, before it says "all done" (while the downloads are under way).
-    #[arg(long, value_name = "MS", default_value_t = 100,
-          value_parser = clap::value_parser!(u64).range(0..=10_000))]
-    other_work_ms: u64,
-}
-
-/// The forgetful program, run as a child process so that we can watch it from outside.
-const FORGETFUL: Task = Task {
-    name: "forgetful",
-    run: forgetful,
-};
-
-/// The forgetful program's own command line, typed like any program's.
-#[derive(Parser)]
-struct ForgetfulArgs {
-    #[arg(long, value_enum)]
-    mode: Workers,
-    #[arg(long)]
-    join: bool,
-    #[arg(long)]
-    count: usize,
-    #[arg(long)]
-    url: String,
-    #[arg(long)]
-    folder: PathBuf,
-    #[arg(long)]
-    timeout_secs: u64,
-    #[arg(long)]
-    max_bytes: u64,
-    #[arg(long)]
-    other_work_ms: u64,
-}
-
-// ANCHOR: forgetful
-/// Starts a worker per picture, works on something else for a moment and, unless
-/// told to join them, says "all done" and returns.
-fn forgetful(args: &[String]) -> anyhow::Result<()> {
-    let args = ForgetfulArgs::try_parse_from(
-        std::iter::once("forgetful").chain(args.iter().map(String::as_str)),
-    )?;
-    let started = a_moment_ago();
-    let limits = Limits {
-        timeout: Duration::from_secs(args.timeout_secs),
-        max_bytes: args.max_bytes,
-    };
-    // A child's timeline sends each event to the parent that watches us.
-    let timeline = Timeline::to_parent();
-
-    match args.mode {
-        Workers::Processes => {
-            let mut processes = Vec::new();
-            for i in 0..args.count {
-                let path = picture_path(&args.folder, i).to_string_lossy().into_owned();
-                let download = [
-                    args.url.clone(),
-                    path,
-                    i.to_string(),
-                    args.timeout_secs.to_string(),
-                    args.max_bytes.to_string(),
-                ];
-                processes.push(Process::new(&DOWNLOAD_IMAGE).args(download).start()?);
-            }
-            thread::sleep(Duration::from_millis(args.other_work_ms)); // the rest of the program
-            if args.join {
-                for p in processes {
-                    p.join()?;
-                }
-            }
-            // Without the join, the handles are dropped here. That does not stop the
-            // children: they go on without us.
-        }
-        Workers::Threads => {
-            let downloader = Downloader::new(limits, &timeline)?;
-            let mut threads = Vec::new();
-            for i in 0..args.count {
-                let (downloader, url, path) = (
-                    downloader.clone(),
-                    args.url.clone(),
-                    picture_path(&args.folder, i),
-                );
-                let worker = thread::Builder::new().name(format!("Thread-{}", i + 1));
-                threads.push(worker.spawn(move || downloader.download_image(&url, &path, i))?);
-            }
-            thread::sleep(Duration::from_millis(args.other_work_ms)); // the rest of the program
-            if args.join {
-                for t in threads {
-                    if t.join().is_err() {
-                        anyhow::bail!("a download thread panicked");
-                    }
-                }
-            }
-            // Without the join, the threads are still downloading when we return. Returning
-            // ends the process, and every thread in it with no warning.
-        }
-    }
-    let seconds = timeline.elapsed().as_secs_f64();
-    let new = pictures_written_since(&args.folder, args.count, started);
-    say!(
-        "all done at {seconds:.3} s, with {new} of {} pictures on disk",
-        args.count
-    );
-    Ok(())
-}
-// ANCHOR_END: forgetful
-
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    // The main guard: a child runs its task (the forgetful program or a download) here.
-    process::init(&[FORGETFUL, DOWNLOAD_IMAGE]);
-    let args: Args = cli::parse(NAME, ABOUT);
-    let lesson = Lesson::start(NAME, &args.lesson)?;
-    let started = a_moment_ago();
+    workbook::lab::watch();
 
-    // ANCHOR: watch
-    let forgetful = Process::new(&FORGETFUL)
-        .name("forgetful")
-        .args(["--mode", args.mode.name(), "--url", &lesson.url])
-        .args(["--count".to_string(), lesson.count.to_string()])
-        .args([
-            "--folder".to_string(),
-            lesson.out.to_string_lossy().into_owned(),
-        ])
-        .args([
-            "--timeout-secs".to_string(),
-            lesson.limits.timeout.as_secs().to_string(),
-        ])
-        .args([
-            "--max-bytes".to_string(),
-            lesson.limits.max_bytes.to_string(),
-        ])
-        .args([
-            "--other-work-ms".to_string(),
-            args.other_work_ms.to_string(),
-        ])
-        .args(args.join.then_some("--join"))
-        .timeline(&lesson.timeline)
-        .start()?;
-    let pid = forgetful.pid();
-    // join() returns when the program has exited *and* everyone writing to its
-    // output has closed it: orphaned children keep that pipe open until they end.
-    let exit = forgetful.join()?;
-    let exited_at = exit.ended_at.as_secs_f64();
-    say!("the forgetful program (pid {pid}) exited at {exited_at:.3} s");
-    report_files(&lesson, started);
-    if args.mode == Workers::Threads {
-        // Give any download that might still be going on a fair chance to land.
-        thread::sleep(args.lesson.latency() + Duration::from_millis(500));
-        report_files(&lesson, started);
+    // The main guard: a child is this same program, run again with `--child URL PATH`.
+    picture::run_child_if_asked();
+
+    let args = Args::parse();
+    let job = Job::from_env()?;
+    match args.mode {
+        Mode::Processes => start_processes(&job, args.join)?,
+        Mode::Threads => start_threads(&job, args.join)?,
     }
-    // ANCHOR_END: watch
-
-    conclude(&lesson, &exit, args.join);
-    lesson.finish(&[exit])
+    // The rest of the program's work takes a moment, while the downloads are under way.
+    thread::sleep(Duration::from_millis(100));
+    println!("all done");
+    Ok(())
 }
 // ANCHOR_END: main
 
-/// Says what the run showed: who saved pictures after the forgetful program was gone.
-fn conclude(lesson: &Lesson, exit: &Exit, joined: bool) {
-    let count = lesson.count;
-    let saved: Vec<(Duration, u32)> = lesson
-        .timeline
-        .events()
-        .into_iter()
-        .filter(|event| matches!(event.kind, EventKind::Saved { .. }))
-        .map(|event| (event.at, event.pid))
-        .collect();
-    let after: Vec<String> = saved
-        .iter()
-        .filter(|(at, _)| *at > exit.ended_at)
-        .map(|(_, pid)| pid.to_string())
-        .collect();
-    let exited = exit.ended_at.as_secs_f64();
-    if saved.is_empty() {
-        say!("=> no picture arrived: the workers died with the forgetful program");
-        say!("   at {exited:.3} s.");
-    } else if !after.is_empty() {
-        let last = saved.iter().map(|(at, _)| *at).max().unwrap_or_default();
-        say!(
-            "=> {} of {count} pictures were saved after the forgetful program had exited,",
-            after.len()
-        );
-        say!("   by its orphaned children (pids {}).", after.join(", "));
-        say!(
-            "   Its \"all done\" came {:.3} s too early.",
-            last.as_secs_f64() - exited
-        );
-    } else if joined {
-        say!("=> every picture was saved before the program exited:");
-        say!("   it joined its workers.");
-    } else {
-        say!("=> every picture was saved before the forgetful program exited, although");
-        say!("   it did not wait: its other work simply took longer than the downloads.");
-        say!("   Luck, not a fix.");
+// ANCHOR: processes
+fn start_processes(job: &Job, join: bool) -> anyhow::Result<()> {
+    let me = env::current_exe()?;
+    let mut children: Vec<Child> = Vec::new();
+    for i in 0..job.count {
+        let started = Command::new(&me)
+            .arg("--child")
+            .arg(&job.url)
+            .arg(job.path(i))
+            .spawn();
+        match started {
+            Ok(child) => children.push(child),
+            Err(error) => {
+                // Forgetful, but not careless: a failed start stops the others.
+                for mut child in children {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                anyhow::bail!("cannot start the process for picture {i}: {error}");
+            }
+        }
     }
+    if join {
+        for mut child in children {
+            child.wait()?;
+        }
+    }
+    // Without the join, `children` is dropped here. Dropping a `Child` does not stop
+    // its process: it goes on without us.
+    Ok(())
 }
+// ANCHOR_END: processes
 
-/// What is on disk now: the pictures this run wrote, and temporary files.
-fn report_files(lesson: &Lesson, started: SystemTime) {
-    let at = lesson.timeline.elapsed().as_secs_f64();
-    let new = pictures_written_since(&lesson.out, lesson.count, started);
-    let partial = temp::leftovers(&lesson.out).len();
-    say!(
-        "at {at:.3} s: {new} of {} pictures on disk, {partial} partial files",
-        lesson.count
-    );
+// ANCHOR: threads
+fn start_threads(job: &Job, join: bool) -> anyhow::Result<()> {
+    let client = picture::client()?;
+    let mut handles = Vec::new();
+    for i in 0..job.count {
+        // `thread::spawn` may outlive this function, so its closure must own what it
+        // uses: a clone of the client (cheap, they share one pool), the URL, the path.
+        let (client, url, path) = (client.clone(), job.url.clone(), job.path(i));
+        handles.push(thread::spawn(move || {
+            match picture::download(&client, &url, &path) {
+                Ok(bytes) => println!("saved {} ({bytes} bytes)", path.display()),
+                Err(error) => eprintln!("FAILED {}: {error:#}", path.display()),
+            }
+        }));
+    }
+    if join {
+        for handle in handles {
+            let _ = handle.join();
+        }
+    }
+    // Without the join, we return while the threads still download. Returning from
+    // `main` ends the process, and every thread in it, with no warning.
+    Ok(())
 }
-
-/// Now, less the few milliseconds by which a file system's timestamps can lag behind
-/// the clock (they come from a coarser clock).
-fn a_moment_ago() -> SystemTime {
-    SystemTime::now() - Duration::from_millis(20)
-}
-
-/// How many of `0.jpg` .. `<count - 1>.jpg` in `folder` were written since `since`:
-/// pictures from an earlier run do not count.
-fn pictures_written_since(folder: &Path, count: usize, since: SystemTime) -> usize {
-    (0..count)
-        .filter(|&i| {
-            std::fs::metadata(picture_path(folder, i))
-                .and_then(|meta| meta.modified())
-                .is_ok_and(|modified| modified >= since)
-        })
-        .count()
-}
+// ANCHOR_END: threads

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::process::Output;
 
 mod common;
-use common::{assert_complete_pictures, events, stderr, stdout};
+use common::{assert_complete_pictures, stderr, stdout};
 
 fn lesson(binary: &str, out: &tempfile::TempDir, args: &[&str]) -> Output {
     common::run_into(binary, out.path(), args)
@@ -18,47 +18,53 @@ const LESSON09: &str = env!("CARGO_BIN_EXE_lesson09");
 
 #[test]
 fn lesson05_downloads_every_picture_twice() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(LESSON05, &out, &["--latency-ms", "30"]);
-    let text = stdout(&output);
-    assert!(output.status.success(), "{text}{}", stderr(&output));
-    assert_complete_pictures(out.path(), 5);
+    let place = common::Place::new();
+    let output = place.watch(LESSON05, &["--latency-ms", "30"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = place.record();
+    assert_eq!(record.requests.len(), 10, "two requests per picture");
+    assert_eq!(record.whole_pictures(), 5);
+    assert!(record.broken_files().is_empty());
+    // The parent's own download blocks the loop: the most at once is the parent's
+    // download beside a child or two still at theirs, never all of them.
+    let at_once = record.most_in_flight();
     assert!(
-        text.contains("5 files, 10 downloads, 10 requests"),
-        "{text}"
+        (2..=3).contains(&at_once),
+        "{at_once}: {:?}",
+        record.requests
     );
-    assert_eq!(text.matches("was written 2 times").count(), 5, "{text}");
-    // Each picture: once by the parent, once by a child with a pid of its own.
-    let events = events(&text);
-    let parent = events
-        .iter()
-        .find(|e| e.worker == "MainProcess")
-        .expect("parent events")
-        .pid;
-    for file in 0..5 {
-        let savers: HashSet<u32> = events
+    if cfg!(target_os = "linux") {
+        // Once by the parent, once each by five children.
+        let parent = record.processes[0].pid;
+        let by_parent = record
+            .requests
             .iter()
-            .filter(|e| e.file == file && e.kind == "saved")
-            .map(|e| e.pid)
+            .filter(|request| request.pid == Some(parent))
+            .count();
+        assert_eq!(by_parent, 5, "{:?}", record.requests);
+        let children: HashSet<Option<u32>> = record
+            .requests
+            .iter()
+            .filter(|request| request.pid != Some(parent))
+            .map(|request| request.pid)
             .collect();
-        assert_eq!(savers.len(), 2, "file {file}: {savers:?}");
-        assert!(savers.contains(&parent));
-    }
-    // The child for picture i starts only after the parent's own download of i ended.
-    for file in 0..5 {
-        let parent_saved = events
+        assert_eq!(children.len(), 5, "{:?}", record.requests);
+        assert!(!children.contains(&None), "{:?}", record.requests);
+        // Each child started only after the parent's download of its picture ended:
+        // the n-th child's request comes after the parent's n-th.
+        let parents: Vec<_> = record
+            .requests
             .iter()
-            .find(|e| e.file == file && e.pid == parent && e.kind == "saved");
-        let child_started = events
+            .filter(|r| r.pid == Some(parent))
+            .collect();
+        let others: Vec<_> = record
+            .requests
             .iter()
-            .find(|e| e.file == file && e.pid != parent && e.kind == "start");
-        let (Some(saved), Some(started)) = (parent_saved, child_started) else {
-            panic!("file {file} lacks events: {text}");
-        };
-        assert!(
-            saved.seconds <= started.seconds,
-            "file {file}: the child started before the parent's download ended"
-        );
+            .filter(|r| r.pid != Some(parent))
+            .collect();
+        for (mine, child) in parents.iter().zip(&others) {
+            assert!(mine.end <= child.start, "{mine:?} {child:?}");
+        }
     }
 }
 
@@ -67,90 +73,99 @@ fn lesson05_asks_a_server_it_did_not_write_twice_per_picture() {
     let Some(served) = common::serve_a_picture() else {
         return;
     };
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(LESSON05, &out, &["--url", &served.url]);
-    assert!(output.status.success(), "{}", stdout(&output));
-    // The 10 of the lesson, then 5 more for the sequential comparison run.
-    assert_eq!(served.server.requests_for("/picture.jpg"), 15);
-    assert!(stdout(&output).contains("5 files, 10 downloads"));
+    let place = common::Place::new();
+    let output = place.watch(LESSON05, &["--url", &served.url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(served.server.requests_for("/picture.jpg"), 10);
+    assert_eq!(place.record().whole_pictures(), 5);
+}
+
+/// When the program said "all done", in seconds from its start.
+fn all_done_at(record: &workbook::lab::Record) -> f64 {
+    record
+        .lines
+        .iter()
+        .find(|line| line.text == "all done")
+        .map(|line| line.time)
+        .expect("the program said all done")
 }
 
 #[test]
 fn lesson07_orphaned_processes_finish_after_their_parent() {
-    let out = tempfile::tempdir().expect("tempdir");
-    // The server answers after 600 ms; the forgetful program exits after 50 ms.
-    let output = lesson(
-        LESSON07,
-        &out,
-        &["--latency-ms", "600", "--other-work-ms", "50"],
-    );
-    let text = stdout(&output);
-    assert!(output.status.success(), "{text}{}", stderr(&output));
+    let place = common::Place::new();
+    let output = place.watch(LESSON07, &["--latency-ms", "300"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = place.record();
+    // "all done" before any picture had arrived...
+    let done = all_done_at(&record);
     assert!(
-        text.contains("all done at") && text.contains("with 0 of 5 pictures on disk"),
-        "{text}"
+        record.requests.iter().all(|request| request.end > done),
+        "{done}: {:?}",
+        record.requests
     );
+    // ...and yet all five arrived, whole, after the program had exited.
+    assert_eq!(record.requests.len(), 5);
+    assert_eq!(record.whole_pictures(), 5);
+    let program = &record.processes[0];
+    let saved: Vec<f64> = record
+        .lines
+        .iter()
+        .filter(|line| line.text.starts_with("saved "))
+        .map(|line| line.time)
+        .collect();
+    assert_eq!(saved.len(), 5, "{:?}", record.lines);
     assert!(
-        text.contains("5 of 5 pictures were saved after the forgetful program had exited"),
-        "{text}"
+        saved.iter().all(|&time| time > program.end),
+        "saved after the program ended at {}: {saved:?}",
+        program.end
     );
-    assert!(
-        text.contains("5 of 5 pictures on disk, 0 partial files"),
-        "{text}"
-    );
-    assert_complete_pictures(out.path(), 5);
+    if cfg!(target_os = "linux") {
+        assert_eq!(record.processes.len(), 6, "{:?}", record.processes);
+        assert!(
+            record.processes[1..]
+                .iter()
+                .all(|child| child.end > program.end)
+        );
+    }
 }
 
 #[test]
 fn lesson07_threads_die_with_their_process_and_leave_no_partial_file() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(
-        LESSON07,
-        &out,
-        &[
-            "--mode",
-            "threads",
-            "--latency-ms",
-            "600",
-            "--other-work-ms",
-            "50",
-        ],
-    );
-    let text = stdout(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "pictures are missing: {text}"
-    );
-    assert!(text.contains("no picture arrived"), "{text}");
+    let place = common::Place::new();
+    let output = place.watch(LESSON07, &["--mode", "threads", "--latency-ms", "300"]);
+    // The program believes it is done, and says so with its status too.
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = place.record();
+    assert_eq!(record.requests.len(), 5, "every thread had asked");
     assert!(
-        common::files_in(out.path()).is_empty(),
-        "no picture and no partial file"
+        record.requests.iter().all(|request| !request.complete),
+        "no answer went out whole: {:?}",
+        record.requests
     );
     assert!(
-        stderr(&output).contains("0 of 5 pictures arrived"),
-        "{}",
-        stderr(&output)
+        record.files.iter().all(|file| file.state == "unchanged"),
+        "no picture and no partial file: {:?}",
+        record.files
     );
+    if cfg!(target_os = "linux") {
+        assert_eq!(record.processes.len(), 1, "threads, not processes");
+    }
 }
 
 #[test]
 fn lesson07_with_join_says_done_only_when_done() {
-    let out = tempfile::tempdir().expect("tempdir");
     for mode in ["processes", "threads"] {
-        let output = lesson(
-            LESSON07,
-            &out,
-            &["--mode", mode, "--join", "--latency-ms", "100"],
-        );
-        let text = stdout(&output);
-        assert!(output.status.success(), "{mode}: {text}");
+        let place = common::Place::new();
+        let output = place.watch(LESSON07, &["--mode", mode, "--join", "--latency-ms", "100"]);
+        assert!(output.status.success(), "{mode}: {}", stderr(&output));
+        let record = place.record();
+        let done = all_done_at(&record);
         assert!(
-            text.contains("with 5 of 5 pictures on disk"),
-            "{mode}: {text}"
+            record.requests.iter().all(|request| request.end <= done),
+            "{mode}: {done} {:?}",
+            record.requests
         );
-        assert!(text.contains("it joined its workers"), "{mode}: {text}");
-        assert_complete_pictures(out.path(), 5);
+        assert_eq!(record.whole_pictures(), 5, "{mode}");
     }
 }
 

@@ -219,35 +219,29 @@ fn lines_until(
     seen
 }
 
-/// The pids in a lesson's event lines.
-#[cfg(target_os = "linux")]
-fn pids_in(lines: &[String]) -> Vec<u32> {
-    common::events(&lines.join("\n"))
-        .into_iter()
-        .map(|event| event.pid)
-        .collect()
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_stops_the_forgetful_programs_children_too() {
     let out = tempfile::tempdir().expect("tempdir");
+    let records = tempfile::tempdir().expect("tempdir");
+    let record = records.path().join("record.json");
     // A server that outlives the lesson: orphans that were not stopped would finish.
     let (server, url) = outside_server(1500, &[]);
+    let record_arg = record.to_string_lossy().into_owned();
     let (mut child, lines) = spawn_reading(
         LESSON07,
         out.path(),
-        &["--url", &url, "--other-work-ms", "50"],
+        &["--url", &url, "--record", &record_arg],
     );
     // Wait until the forgetful program has gone and its orphans are downloading.
-    let mut seen = lines_until(&lines, "all done", Duration::from_secs(20));
+    lines_until(&lines, "all done", Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(200));
     interrupt(child.id());
     let status = wait_at_most(&mut child, Duration::from_secs(20));
     assert_eq!(status.code(), Some(130));
-    seen.extend(lines.try_iter());
-    let orphans = pids_in(&seen);
-    assert_eq!(orphans.len(), 5, "{seen:?}");
+    let record = workbook::lab::Record::read(&record).expect("the lab wrote its record");
+    let orphans: Vec<u32> = record.processes[1..].iter().map(|p| p.pid).collect();
+    assert_eq!(orphans.len(), 5, "{:?}", record.processes);
     // Long enough for any download that went on to land.
     std::thread::sleep(Duration::from_millis(1800));
     drop(server);
@@ -269,11 +263,7 @@ fn on_windows_the_orphans_end_with_the_program() {
     let out = tempfile::tempdir().expect("tempdir");
     // A server that outlives the lesson: orphans that were not stopped would finish.
     let (server, url) = outside_server(2000, &[]);
-    let (mut child, lines) = spawn_reading(
-        LESSON07,
-        out.path(),
-        &["--url", &url, "--other-work-ms", "50"],
-    );
+    let (mut child, lines) = spawn_reading(LESSON07, out.path(), &["--url", &url]);
     // Wait until the forgetful program has gone and its orphans are downloading.
     let seen = lines_until(&lines, "all done", Duration::from_secs(30));
     child.kill().expect("the lesson can be killed");

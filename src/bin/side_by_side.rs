@@ -120,8 +120,8 @@ const PAIRS: [Pair; 4] = [
         lesson: "05 naive",
         python: "naive.py",
         rust: "lesson05",
-        rust_args: &["--no-compare"],
-        rust_flags: true,
+        rust_args: &[],
+        rust_flags: false,
     },
     Pair {
         lesson: "06 fixed",
@@ -134,8 +134,8 @@ const PAIRS: [Pair; 4] = [
         lesson: "07 join omitted",
         python: "join_omitted.py",
         rust: "lesson07",
-        rust_args: &["--other-work-ms", "0"],
-        rust_flags: true,
+        rust_args: &[],
+        rust_flags: false,
     },
 ];
 

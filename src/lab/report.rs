@@ -106,6 +106,35 @@ pub fn timeline(record: &Record) -> String {
     text
 }
 
+/// "the program ended at 0.01 s; 5 processes it started went on until 0.33 s, and
+/// printed 5 lines after it": what the program did not wait for (lesson 07).
+fn outlived(record: &Record) -> Option<String> {
+    let program = record.processes.first()?;
+    let later: Vec<_> = record.processes[1..]
+        .iter()
+        .filter(|process| process.end > program.end + 0.005)
+        .collect();
+    let last = later.iter().map(|process| process.end).fold(0.0, f64::max);
+    if later.is_empty() {
+        return None;
+    }
+    let spoke = record
+        .lines
+        .iter()
+        .filter(|line| line.time > program.end)
+        .count();
+    let printed = if spoke == 0 {
+        String::new()
+    } else {
+        format!(", and printed {} after it", count(spoke, "line", "lines"))
+    };
+    Some(format!(
+        "  the program ended at {:.2} s; {} it started went on until {last:.2} s{printed}",
+        program.end,
+        count(later.len(), "process", "processes")
+    ))
+}
+
 fn facts(record: &Record) -> String {
     let mut lines = Vec::new();
     if record.latency_ms.is_some() {
@@ -170,6 +199,9 @@ fn facts(record: &Record) -> String {
         "processes: {tree}; the program ended with {}",
         record.exit
     ));
+    if let Some(outlived) = outlived(record) {
+        lines.push(outlived);
+    }
     lines.push(format!("total {:.2} s", record.wall));
     lines.join("\n")
 }

@@ -168,7 +168,7 @@ fn transcripts() -> Vec<Transcript> {
         t(
             "lesson05/naive.txt",
             "cargo run --bin lesson05",
-            Lesson("lesson05", &[]),
+            Watched("lesson05", &[]),
         ),
         Transcript {
             // The children print as each finishes: in any order.
@@ -200,17 +200,17 @@ fn transcripts() -> Vec<Transcript> {
         t(
             "lesson07/processes.txt",
             "cargo run --bin lesson07",
-            Lesson("lesson07", &[]),
+            Watched("lesson07", &[]),
         ),
         t(
             "lesson07/threads.txt",
             "cargo run --bin lesson07 -- --mode threads",
-            Lesson("lesson07", &["--mode", "threads"]),
+            Watched("lesson07", &["--mode", "threads"]),
         ),
         t(
             "lesson07/join.txt",
             "cargo run --bin lesson07 -- --join",
-            Lesson("lesson07", &["--join"]),
+            Watched("lesson07", &["--join"]),
         ),
         Transcript {
             any_order: true,
