@@ -1,32 +1,42 @@
 //! Solution 05: the direct call goes; the loop only starts processes, and a second
-//! loop joins them (lesson 06's shape). Each picture is downloaded once, all at once.
+//! loop waits for them (lesson 06's shape). Each picture is downloaded once, all at
+//! once: `spawn` returns as soon as the child has started.
 
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Lesson, Process, cli, process};
+use std::env;
+use std::process::{Child, Command};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[DOWNLOAD_IMAGE]);
-    let args = cli::parse(
-        NAME,
-        "Exercise 05: download each picture once, in parallel.",
-    );
-    let lesson = Lesson::start(NAME, &args)?;
+    workbook::lab::watch();
 
-    let mut processes = Vec::new();
-    for i in 0..lesson.count {
-        // Only start the child here: start() returns at once, so the loop does not wait.
-        let p = Process::new(&DOWNLOAD_IMAGE)
-            .args(lesson.download_args(i))
-            .timeline(&lesson.timeline)
-            .start()?;
-        processes.push(p);
-    }
-    let mut exits = Vec::new();
-    for p in processes {
-        exits.push(p.join()?);
+    // The main guard: a child is this same program, run again with `--child URL PATH`.
+    picture::run_child_if_asked();
+
+    let job = picture::Job::from_env()?;
+    let me = env::current_exe()?;
+
+    let mut children: Vec<Child> = Vec::new();
+    for i in 0..job.count {
+        // Only start the child here: the loop does not wait for its download.
+        let child = Command::new(&me)
+            .arg("--child")
+            .arg(&job.url)
+            .arg(job.path(i))
+            .spawn()?;
+        children.push(child);
     }
 
-    lesson.finish(&exits)
+    let mut failed = 0;
+    for mut child in children {
+        if !child.wait()?.success() {
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} pictures did not arrive", job.count);
+    }
+    println!("all done");
+    Ok(())
 }

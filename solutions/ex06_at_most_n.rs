@@ -11,7 +11,7 @@ use anyhow::bail;
 use clap::Parser;
 
 #[path = "../lessons/picture.rs"]
-mod picture;
+pub mod picture;
 
 /// Exercise 06: download in parallel, at most N at a time.
 #[derive(Parser)]
@@ -24,15 +24,8 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     workbook::lab::watch();
 
-    // The main guard: a child downloads its one picture and exits here.
-    let args: Vec<String> = env::args().collect();
-    if let [_, flag, url, path] = args.as_slice()
-        && flag == "--child"
-    {
-        let client = picture::client()?;
-        picture::download(&client, url, path.as_ref())?;
-        return Ok(());
-    }
+    // The main guard: a child is this same program, run again with `--child URL PATH`.
+    picture::run_child_if_asked();
 
     let args = Args::parse();
     let job = picture::Job::from_env()?;

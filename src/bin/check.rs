@@ -179,34 +179,34 @@ const EXERCISES: [Exercise; 8] = [
         title: "download each picture once, all at the same time",
         file: "ex05_download_once.rs",
         chapter: "lesson05_naive_double_download",
-        args: &["--latency-ms", "200"],
-        checks: |run| {
-            let text = run.stdout();
-            let events = read_printed_events(&text);
-            vec![
-                run.exited_ok(),
-                run.pictures(5),
-                check(
-                    text.contains(", 5 requests"),
-                    format!(
-                        "the server got {} for 5 pictures (it should get 5)",
-                        requests(&text)
+        args: &[],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 5,
+            latency_ms: 200,
+            checks: |record| {
+                let at_once = record.most_in_flight();
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 5),
+                    check(
+                        record.requests.len() == 5,
+                        format!(
+                            "the server got {} for 5 pictures (it should get 5)",
+                            units::count(record.requests.len(), "request", "requests")
+                        ),
+                        "each picture is still downloaded twice: once by the direct call, \
+                         once by the process. Only one of the two steps in the loop may stay.",
                     ),
-                    "each picture is still downloaded twice: once by the direct call, once by the \
-                     process. Only one of the two lines in the loop may stay.",
-                ),
-                check(
-                    most_at_once(&events) == 5,
-                    format!(
-                        "{} of 5 downloads ran at the same time (all 5 should)",
-                        most_at_once(&events)
+                    check(
+                        at_once == 5,
+                        format!("{at_once} of 5 downloads ran at the same time (all 5 should)"),
+                        "the loop waits for the direct call before it goes on. Keep the step \
+                         that starts a process: spawn() returns at once.",
                     ),
-                    "the loop waits for the direct call before it goes on. Keep the line that \
-                     starts a process: start() returns at once.",
-                ),
-            ]
-        },
-        watched: None,
+                ]
+            },
+        }),
         broken_on_purpose: None,
     },
     Exercise {
@@ -254,22 +254,57 @@ const EXERCISES: [Exercise; 8] = [
         title: "threads that lose no picture",
         file: "ex07_no_file_lost.rs",
         chapter: "lesson07_join_omitted",
-        args: &["--latency-ms", "200"],
-        checks: |run| {
-            let text = run.stdout();
-            vec![
-                run.exited_ok(),
-                run.pictures(5),
-                check(
-                    text.contains("all done, with 5 of 5 pictures saved"),
-                    "\"all done\" comes after every picture is saved",
-                    "nothing waits for the threads, so \"all done\" comes first and the process \
-                     ends under them. Start them in `thread::scope(|scope| ...)`, or keep the \
-                     handles and join them.",
-                ),
-            ]
-        },
-        watched: None,
+        args: &[],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 5,
+            latency_ms: 200,
+            checks: |record| {
+                let all_done = record
+                    .lines
+                    .iter()
+                    .find(|line| line.stream == "stdout" && line.text.trim() == "all done")
+                    .map(|line| line.time);
+                let last_answer = record
+                    .requests
+                    .iter()
+                    .map(|request| request.end)
+                    .fold(0.0, f64::max);
+                let cut_off = record
+                    .requests
+                    .iter()
+                    .filter(|request| !request.complete)
+                    .count();
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 5),
+                    check(
+                        cut_off == 0
+                            && record.requests.len() >= 5
+                            && all_done.is_some_and(|time| time >= last_answer),
+                        match all_done {
+                            None => "the program never printed \"all done\"".to_string(),
+                            Some(_) if record.requests.len() < 5 => format!(
+                                "the server got {} for 5 pictures: the program ended first",
+                                units::count(record.requests.len(), "request", "requests")
+                            ),
+                            Some(_) if cut_off > 0 => format!(
+                                "{} cut off when the program ended",
+                                units::count(cut_off, "download was", "downloads were")
+                            ),
+                            Some(time) if time < last_answer => format!(
+                                "\"all done\" came at {time:.2} s, before the last download \
+                                 ended at {last_answer:.2} s"
+                            ),
+                            Some(_) => "\"all done\" comes after every download".to_string(),
+                        },
+                        "nothing waits for the threads, so \"all done\" comes first and the \
+                         process ends under them. Start them in `thread::scope(|scope| ...)`, \
+                         or keep the handles and join them.",
+                    ),
+                ]
+            },
+        }),
         broken_on_purpose: None,
     },
     Exercise {
@@ -542,14 +577,6 @@ fn record_pictures(record: &Record, count: usize) -> Check {
     )
 }
 
-fn requests(text: &str) -> String {
-    text.lines()
-        .find(|line| line.starts_with("total "))
-        .and_then(|line| line.rsplit(", ").next())
-        .unwrap_or("an unknown number of requests")
-        .to_string()
-}
-
 fn main() -> ExitCode {
     // The guard installs the Ctrl-C handler: stopping `check` stops the exercise too.
     process::init(&[]);
@@ -667,8 +694,14 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
     }
     if args.program.is_some() {
         println!(
-            "check: exercise {} is not judged by the lab yet; --program works for 06",
-            exercise.number
+            "check: exercise {} is not judged by the lab yet; --program works for {}",
+            exercise.number,
+            EXERCISES
+                .iter()
+                .filter(|exercise| exercise.watched.is_some())
+                .map(|exercise| exercise.number)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return false;
     }
