@@ -1,20 +1,18 @@
 //! Lesson 03: the first process, in the tutorial's four steps.
 //!
-//! Define a function, create a process for it, start it, join it. The child is a real
-//! OS process: it prints its own name and pid (and its parent's), and the parent
-//! prints how the child ended.
+//! Define a function, create a process for it, start it, join it. Rust's standard
+//! library has no `fork`: the child is a fresh run of this same program, with a marker
+//! on its command line that tells it to be the child. It prints its own pid and its
+//! parent's, and the parent prints how the child ended.
+//!
+//! It downloads nothing, so it runs without the lab: what it shows, it prints itself.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::env;
+use std::process::{self, Command};
 
 use clap::Parser;
-use workbook::process::{self, Process, Task, current_process};
-use workbook::{cli, say};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
-
-const ABOUT: &str = "Lesson 03: create a process, start it, join it; the child says who it is.";
-
+/// Lesson 03: create a process, start it, join it; the child says who it is.
 #[derive(Parser)]
 struct Args {
     /// The child's name (Python's `Process(name=...)`).
@@ -26,88 +24,59 @@ struct Args {
     crash: bool,
 }
 
+/// The marker that tells a run of this program that it is the child.
+const CHILD: &str = "--child";
+
 // ANCHOR: function
 /// Step 1: the function the child runs.
-const GREET: Task = Task {
-    name: "greet",
-    run: greet,
-};
-
-fn greet(args: &[String]) -> anyhow::Result<()> {
-    let me = current_process();
-    say!(
-        "hello from {} (pid {}), my parent is pid {}",
-        me.name,
-        me.pid,
+fn greet(name: &str, crash: bool) {
+    println!(
+        "hello from {name} (pid {}), my parent is pid {}",
+        process::id(),
         parent_pid()
     );
-    if args.first().is_some_and(|arg| arg == "crash") {
-        panic!("{} crashes on purpose", me.name);
+    if crash {
+        panic!("{name} crashes on purpose");
     }
-    Ok(())
 }
 // ANCHOR_END: function
 
-// ANCHOR: bare
-/// The marker that tells a run of this program that it is the bare child.
-const BARE_CHILD: &str = "--bare-child";
-
-/// The same four steps with nothing but `std`: run this program again with a marker,
-/// read what it prints through a pipe, wait for it. This is what `Process` does for
-/// every lesson (plus names, a timeline, and a clean stop on Ctrl-C).
-fn first_process_with_std_only() -> anyhow::Result<()> {
-    let me = std::env::current_exe()?; // this very program
-    let mut child = Command::new(me)
-        .arg(BARE_CHILD) // "you are the child": the child's main checks for it first
-        .stdout(Stdio::piped()) // what it prints comes to us through a pipe
-        .spawn()?; // start: returns at once, the child runs on its own
-    let mut said = String::new();
-    if let Some(mut pipe) = child.stdout.take() {
-        pipe.read_to_string(&mut said)?; // until the child closes its end
-    }
-    let status = child.wait()?; // join: wait until it has exited
-    say!("std only: the child said {:?} and {status}", said.trim());
-    Ok(())
-}
-// ANCHOR_END: bare
-
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    // The main guard: in the child, run `greet` here and exit.
-    process::init(&[GREET]);
-    // The bare child of `first_process_with_std_only`, its own guard: say who you
-    // are, and stop.
-    if std::env::args().nth(1).as_deref() == Some(BARE_CHILD) {
-        say!("hello from pid {}", std::process::id());
+    // The main guard: a run with the marker is the child. It runs `greet` and stops.
+    let args: Vec<String> = env::args().collect();
+    if let [_, marker, name, rest @ ..] = args.as_slice()
+        && marker == CHILD
+    {
+        greet(name, rest.iter().any(|arg| arg == "crash"));
         return Ok(());
     }
-    let args: Args = cli::parse(NAME, ABOUT);
-    first_process_with_std_only()?;
 
-    let me = current_process();
-    say!("{} (pid {}) creates a process", me.name, me.pid);
-    // Step 2: create the process (nothing runs yet).
-    let child =
-        Process::new(&GREET)
-            .name(&args.name)
-            .arg(if args.crash { "crash" } else { "greet" });
-    // Step 3: start it: a new OS process, running this same program as `greet`.
-    let child = child.start()?;
-    say!(
-        "{} started {} with pid {}",
-        me.name,
-        child.name(),
-        child.pid()
-    );
-    // Step 4: join it: wait until it has ended.
-    let exit = child.join()?;
-    say!("{} joined {exit}", me.name);
-    anyhow::ensure!(exit.success(), "{exit}");
+    let args = Args::parse();
+    println!("main (pid {}) creates a process", process::id());
+
+    // Step 2: create. A `Command` describes the process: this very program, with the
+    // marker and the child's name. Nothing runs yet.
+    let mut command = Command::new(env::current_exe()?);
+    command.arg(CHILD).arg(&args.name);
+    if args.crash {
+        command.arg("crash");
+    }
+
+    // Step 3: start. `spawn` asks the OS for a new process and returns at once; from
+    // here on, the two run at the same time.
+    let mut child = command.spawn()?;
+    println!("main started {} with pid {}", args.name, child.id());
+
+    // Step 4: join. `wait` blocks until the child has exited, and says how.
+    let status = child.wait()?;
+    println!("main joined {}: {status}", args.name);
+    anyhow::ensure!(status.success(), "{} ended with {status}", args.name);
     Ok(())
 }
 // ANCHOR_END: main
 
-/// The parent's pid (Unix only in std).
+/// The parent's pid: std knows it on Unix only.
 fn parent_pid() -> String {
     #[cfg(unix)]
     return std::os::unix::process::parent_id().to_string();

@@ -1,6 +1,7 @@
 //! The lab, watching lesson 06 (plain Rust with one lab line) and other programs from
 //! outside. Every assertion reads the lab's record, never the lines people read.
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -508,4 +509,64 @@ fn ejected_lesson06_runs_on_its_own_and_passes_the_same_checks() {
     let output = output_within(command, Duration::from_secs(60));
     assert!(output.status.success(), "{}", stderr(&output));
     common::assert_complete_pictures(out.path(), 3);
+}
+
+/// Runs an ejected lesson under the lab binary; its record.
+fn watch_ejected(program: &Path, args: &[&str]) -> Record {
+    let place = Place::new();
+    let mut command = Command::new(LAB);
+    command
+        .args(["--latency-ms", "100", "--out"])
+        .arg(place.out())
+        .arg("--record")
+        .arg(place.record_path())
+        .arg(program)
+        .args(args);
+    let output = output_within(command, Duration::from_secs(60));
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    place.record()
+}
+
+#[test]
+#[ignore = "builds a crate outside the workspace; CI runs it"]
+fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
+    let lesson05 = common::eject("lesson05_naive_double_download.rs", "lesson05");
+    let record = watch_ejected(&lesson05, &[]);
+    assert_eq!(record.requests.len(), 10, "two requests per picture");
+    assert_eq!(record.whole_pictures(), 5);
+    assert!((2..=3).contains(&record.most_in_flight()));
+
+    let lesson07 = common::eject("lesson07_join_omitted.rs", "lesson07");
+    let record = watch_ejected(&lesson07, &[]);
+    assert_eq!(record.whole_pictures(), 5, "the orphans finish");
+    let program_end = record.processes[0].end;
+    assert!(
+        record
+            .requests
+            .iter()
+            .all(|request| request.end > program_end),
+        "every download ended after the program: {:?}",
+        record.requests
+    );
+    let record = watch_ejected(&lesson07, &["--mode", "threads"]);
+    assert_eq!(record.whole_pictures(), 0, "the threads die with main");
+    assert!(record.broken_files().is_empty());
+    let record = watch_ejected(&lesson07, &["--join"]);
+    assert_eq!(record.whole_pictures(), 5);
+}
+
+#[test]
+#[ignore = "builds a crate outside the workspace; CI runs it"]
+fn ejected_lessons_03_and_08_run_on_their_own() {
+    let lesson03 = common::eject("lesson03_first_process.rs", "lesson03");
+    let output = output_within(Command::new(&lesson03), Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("hello from Process-1"));
+
+    let lesson08 = common::eject("lesson08_main_guard.rs", "lesson08");
+    let output = output_within(Command::new(&lesson08), Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.matches("doing the work").count(), 4, "{text}");
+    assert!(text.contains("the cap stops the chain here"), "{text}");
 }

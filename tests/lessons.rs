@@ -266,9 +266,9 @@ fn lesson03_child_has_its_own_pid_and_its_exit_status_is_reported() {
     let output = common::run(LESSON03, &["--name", "greeter"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    // "MainProcess (pid 100) creates a process" ... "hello from greeter (pid 101), my parent is pid 100"
+    // "main (pid 100) creates a process" ... "hello from greeter (pid 101), my parent is pid 100"
     let parent = text
-        .split("MainProcess (pid ")
+        .split("main (pid ")
         .nth(1)
         .and_then(|rest| rest.split(')').next())
         .expect("parent pid");
@@ -290,14 +290,22 @@ fn lesson03_child_has_its_own_pid_and_its_exit_status_is_reported() {
         !hello.contains(&format!("(pid {parent})")),
         "the child is another process: {hello}"
     );
-    assert!(text.contains("exited with status 0"), "{text}");
+    // std prints "exit status: 0" on Unix, "exit code: 0" on Windows.
+    assert!(text.contains("main joined greeter: exit "), "{text}");
+    assert!(text.contains(": 0\n"), "{text}");
 
     let output = common::run(LESSON03, &["--crash"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stdout(&output).contains("exited with status 101"),
+        stdout(&output).contains("Process-1: exit status: 101")
+            || stdout(&output).contains("Process-1: exit code: 101"),
         "{}",
         stdout(&output)
+    );
+    assert!(
+        stderr(&output).contains("Process-1 crashes on purpose"),
+        "{}",
+        stderr(&output)
     );
 }
 
@@ -379,11 +387,22 @@ fn lesson08_unguarded_chain_never_exceeds_its_cap() {
         "{} lesson08 processes in all: {seen:?}",
         seen.len()
     );
-    assert!(text.contains("4 processes for 1 intended worker"), "{text}");
     assert!(
-        text.contains("generation 3: started by") && !text.contains("generation 4"),
+        text.contains("generation 3 (pid") && text.contains("the cap stops the chain here"),
         "{text}"
     );
+    assert!(!text.contains("generation 4"), "{text}");
+    assert_eq!(text.matches("doing the work").count(), 3, "{text}");
+}
+
+#[test]
+fn lesson08_a_generation_from_the_command_line_is_bounded() {
+    // The cap holds whatever number a caller gives: the chain stops at once.
+    let output = common::run(LESSON08, &["--without-guard", "--generation", "4294967295"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("the cap stops the chain here"), "{text}");
 }
 
 #[test]
@@ -393,17 +412,12 @@ fn lesson08_with_the_guard_makes_two_processes() {
     assert!(output.status.success(), "{text}");
     // The guarded part: one worker, another process, that did the work once.
     let guarded = text.split("Without the guard").next().unwrap_or_default();
-    let pid_after = |prefix: &str| -> Option<u32> {
-        guarded
-            .lines()
-            .find_map(|line| {
-                line.trim_start_matches(['└', '─', ' '])
-                    .strip_prefix(prefix)
-            })
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|pid| pid.trim_end_matches(':').parse().ok())
-    };
-    let parent = pid_after("pid ").expect("the parent's pid");
+    let parent: u32 = guarded
+        .split("With the guard: pid ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|pid| pid.parse().ok())
+        .expect("the parent's pid");
     let worker_lines: Vec<&str> = guarded
         .lines()
         .filter(|line| line.contains("doing the work"))
@@ -413,7 +427,7 @@ fn lesson08_with_the_guard_makes_two_processes() {
         !worker_lines[0].contains(&format!("pid {parent}:")),
         "the work ran in another process: {text}"
     );
-    assert!(text.contains("4 processes for 1 intended worker"), "{text}");
+    assert!(text.contains("2 processes, as intended"), "{text}");
 }
 
 #[test]

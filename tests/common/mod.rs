@@ -364,8 +364,9 @@ pub fn eject(lesson: &str, bin: &str) -> PathBuf {
         .lines()
         .filter(|line| line.contains("workbook::"))
         .count();
-    assert_eq!(
-        lab_lines, 1,
+    // One lab line, or none for a lesson that downloads nothing (03, 08).
+    assert!(
+        lab_lines <= 1,
         "{lesson} uses the workbook in its lab line only"
     );
     let plain: String = source
