@@ -1,10 +1,14 @@
 //! Lesson 01 measured: what it costs to start a worker that does nothing and wait for
-//! it, as a thread and as a child process (this program run again).
+//! it, as a thread and as a child process (this program run again), with the lesson's
+//! own `run_child`.
 
 use criterion::Criterion;
 
 #[path = "common.rs"]
 mod common;
+#[allow(dead_code)]
+#[path = "../lessons/lesson01_threads_vs_processes.rs"]
+mod lesson01;
 
 fn start_and_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("lesson01");
@@ -12,11 +16,18 @@ fn start_and_join(c: &mut Criterion) {
         b.iter(|| std::thread::spawn(|| {}).join().expect("the thread ends"));
     });
     group.bench_function("process start+join", |b| {
-        b.iter(|| common::start_and_join_nothing(&[]));
+        b.iter(|| {
+            let status = lesson01::run_child(&["nothing"]).expect("starts");
+            assert!(status.success());
+        });
     });
     group.finish();
 }
 
 fn main() {
-    common::run(&[common::NOTHING], &[start_and_join]);
+    // The lesson's guard, in the bench: a child is this bench run with `--child WHAT`.
+    if std::env::args().nth(1).as_deref() == Some("--child") {
+        return;
+    }
+    common::run(&[], &[start_and_join]);
 }

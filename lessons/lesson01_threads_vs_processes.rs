@@ -6,19 +6,13 @@
 //! process about a millisecond; and, unlike Python's threads, Rust's threads compute
 //! in parallel.
 
+use std::env;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::{Command, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use workbook::process::{self, Process, Task};
-use workbook::{cli, say};
-
-const NAME: &str = env!("CARGO_CRATE_NAME");
-
-const ABOUT: &str =
-    "Lesson 01: threads vs processes: shared memory, crashes, start-up cost, CPU work.";
 
 /// The four experiments, each of which can be run alone with `--only`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,6 +23,7 @@ enum Experiment {
     Cpu,
 }
 
+/// Lesson 01: threads vs processes: shared memory, crashes, start-up cost, CPU work.
 #[derive(Parser)]
 struct Args {
     /// Run just this experiment (all four without it).
@@ -40,35 +35,16 @@ struct Args {
     starts: u32,
 }
 
-/// A counter in this program's memory. Every process has its own copy of it.
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-const ADD_ONE: Task = Task {
-    name: "add_one",
-    run: |_| {
-        COUNTER.fetch_add(1, Ordering::SeqCst);
-        say!(
-            "the child's counter is now {}",
-            COUNTER.load(Ordering::SeqCst)
-        );
-        Ok(())
-    },
-};
-const CRASH: Task = Task {
-    name: "crash",
-    run: |_| panic!("the child process crashes"),
-};
-const NOTHING: Task = Task {
-    name: "nothing",
-    run: |_| Ok(()),
-};
-
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    process::init(&[ADD_ONE, CRASH, NOTHING]); // the main guard
-    let args: Args = cli::parse(NAME, ABOUT);
-    let run = |experiment| args.only.is_none_or(|only| only == experiment);
+    // The main guard: a child is this same program, run again with `--child WHAT`.
+    let args: Vec<String> = env::args().collect();
+    if args.get(1).is_some_and(|arg| arg == "--child") {
+        return child(&args[2..]);
+    }
 
+    let args = Args::parse();
+    let run = |experiment| args.only.is_none_or(|only| only == experiment);
     if run(Experiment::Memory) {
         shared_or_separate_memory()?;
     }
@@ -83,40 +59,58 @@ fn main() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// What a child does, by the words after `--child`.
+fn child(what: &[String]) -> anyhow::Result<()> {
+    match what {
+        // It was given a copy of the parent's counter, as a forked child would have.
+        [add_one, counter] if add_one == "add_one" => {
+            let mut counter: u64 = counter.parse()?;
+            counter += 1;
+            println!("   the child's counter is now {counter}");
+        }
+        [crash] if crash == "crash" => panic!("the child process crashes"),
+        _ => {} // "nothing": start, and end at once
+    }
+    Ok(())
+}
+
+/// Runs this program again as a child with these words after `--child`, and waits.
+pub fn run_child(what: &[&str]) -> anyhow::Result<ExitStatus> {
+    Ok(Command::new(env::current_exe()?)
+        .arg("--child")
+        .args(what)
+        .status()?)
+}
 // ANCHOR_END: main
 
 // ANCHOR: memory
 fn shared_or_separate_memory() -> anyhow::Result<()> {
-    say!("1. Memory");
-    say!(
-        "   the counter in main starts at {}",
-        COUNTER.load(Ordering::SeqCst)
-    );
-    // A thread runs in this process: it changes *our* counter.
-    thread::spawn(|| COUNTER.fetch_add(1, Ordering::SeqCst))
-        .join()
-        .map_err(|_| anyhow::anyhow!("the thread panicked"))?;
-    say!(
-        "   after a thread added 1:        {}",
-        COUNTER.load(Ordering::SeqCst)
-    );
-    // A child process has its own memory: it changes *its* counter, not ours.
-    Process::new(&ADD_ONE).start()?.join()?.require_success()?;
-    say!(
-        "   after a child process added 1: {}",
-        COUNTER.load(Ordering::SeqCst)
-    );
+    println!("1. Memory");
+    let mut counter: u64 = 0;
+    println!("   the counter in main starts at {counter}");
+    // A thread runs in this process: it changes *our* counter. `thread::scope` lets it
+    // borrow `counter`, and waits for it before the scope ends.
+    thread::scope(|scope| {
+        scope.spawn(|| counter += 1);
+    });
+    println!("   after a thread added 1:        {counter}");
+    // A child process has memory of its own: it gets a copy of the number, and adds 1
+    // to its copy. Ours cannot change.
+    let status = run_child(&["add_one", &counter.to_string()])?;
+    anyhow::ensure!(status.success(), "the child ended with {status}");
+    println!("   after a child process added 1: {counter}");
     Ok(())
 }
 // ANCHOR_END: memory
 
 // ANCHOR: crashes
 fn crashes() -> anyhow::Result<()> {
-    say!("\n2. Crashes");
-    let exit = Process::new(&CRASH).name("crasher").start()?.join()?;
-    say!("   a child that panics: {exit}; the parent goes on");
+    println!("\n2. Crashes");
+    let status = run_child(&["crash"])?;
+    println!("   a child that panics: {status}; the parent goes on");
     let joined = thread::spawn(|| panic!("the thread panics")).join();
-    say!(
+    println!(
         "   a thread that panics: join() returned {}",
         if joined.is_err() {
             "Err (the panic)"
@@ -124,7 +118,7 @@ fn crashes() -> anyhow::Result<()> {
             "Ok"
         }
     );
-    say!(
+    println!(
         "   the process is still running: pid {}",
         std::process::id()
     );
@@ -134,7 +128,7 @@ fn crashes() -> anyhow::Result<()> {
 
 // ANCHOR: cost
 fn start_up_cost(starts: usize) -> anyhow::Result<()> {
-    say!("\n3. Start-up cost: start and join a worker that does nothing ({starts} times)");
+    println!("\n3. Start-up cost: start and join a worker that does nothing ({starts} times)");
     let mut thread_times = Vec::new();
     for _ in 0..starts {
         let start = Instant::now();
@@ -146,29 +140,14 @@ fn start_up_cost(starts: usize) -> anyhow::Result<()> {
     let mut process_times = Vec::new();
     for _ in 0..starts {
         let start = Instant::now();
-        Process::new(&NOTHING).start()?.join()?.require_success()?;
+        let status = run_child(&["nothing"])?;
+        anyhow::ensure!(status.success(), "the child ended with {status}");
         process_times.push(start.elapsed());
     }
-    // The same child started with nothing but std, as a yardstick for `Process`.
-    let program = std::env::current_exe()?;
-    let mut plain_times = Vec::new();
-    for _ in 0..starts {
-        let start = Instant::now();
-        let status = std::process::Command::new(&program)
-            .args([workbook::run::CHILD_FLAG, "nothing", "plain", "0"])
-            .status()?;
-        anyhow::ensure!(status.success(), "the plain child failed: {status}");
-        plain_times.push(start.elapsed());
-    }
     let (thread, process) = (median(&mut thread_times), median(&mut process_times));
-    let plain = median(&mut plain_times);
-    say!("   thread:  median {:>9.1} µs", thread.as_secs_f64() * 1e6);
-    say!("   process: median {:>9.1} µs", process.as_secs_f64() * 1e6);
-    say!(
-        "   (a bare Command::status() of the same child: median {:.1} µs)",
-        plain.as_secs_f64() * 1e6
-    );
-    say!(
+    println!("   thread:  median {:>9.1} µs", thread.as_secs_f64() * 1e6);
+    println!("   process: median {:>9.1} µs", process.as_secs_f64() * 1e6);
+    println!(
         "   a process cost {:.0}x as much as a thread to start",
         process.as_secs_f64() / thread.as_secs_f64()
     );
@@ -178,7 +157,7 @@ fn start_up_cost(starts: usize) -> anyhow::Result<()> {
 
 // ANCHOR: cpu
 fn cpu_work_in_parallel() {
-    say!("\n4. CPU work: 4 jobs of summing squares, on 1 thread and on 4 threads");
+    println!("\n4. CPU work: 4 jobs of summing squares, on 1 thread and on 4 threads");
     let job = || {
         (0..5_000_000u64)
             .map(|n| black_box(n) * n)
@@ -196,14 +175,14 @@ fn cpu_work_in_parallel() {
         }
     });
     let four = start.elapsed();
-    say!("   1 thread:  {:.3} s", one.as_secs_f64());
-    say!(
+    println!("   1 thread:  {:.3} s", one.as_secs_f64());
+    println!(
         "   4 threads: {:.3} s  ({:.1}x faster; {} CPUs here)",
         four.as_secs_f64(),
         one.as_secs_f64() / four.as_secs_f64(),
-        workbook::cpus::available()
+        thread::available_parallelism().map_or(1, |n| n.get())
     );
-    say!("   no GIL: Rust's threads compute at the same time, one per CPU");
+    println!("   no GIL: Rust's threads compute at the same time, one per CPU");
 }
 // ANCHOR_END: cpu
 

@@ -3,100 +3,137 @@
 //! Python's `cpu_count()` gives the machine's logical CPUs. Rust's
 //! `available_parallelism()` gives the number this process may really use, which is
 //! smaller under `taskset` or a container's CPU quota. Then the lesson runs the same
-//! jobs on pools of 1 to 2 × that many workers: computing work stops getting faster
-//! once every CPU is busy, waiting work (downloads) does not.
+//! jobs on pools of 1 to 2 × that many workers: computing stops getting faster once
+//! every CPU is busy, waiting (downloads) does not.
 
-use workbook::cli::LessonArgs;
-use workbook::pool::run_on_pool;
-use workbook::{Downloader, Lesson, cli, cpus, process, say, server};
+use std::fs;
+use std::thread;
+use std::time::{Duration, Instant};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
+use clap::Parser;
 
-const ABOUT: &str = "Lesson 09: count the CPUs, then run CPU-bound and I/O-bound jobs on 1 to 2 × that many workers.";
+pub mod picture;
+
+/// Lesson 09: count the CPUs, then run computing and waiting jobs on 1 to 2 × that
+/// many workers.
+#[derive(Parser)]
+struct Args {
+    /// Jobs for every pool size (default: 4 × available_parallelism).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    jobs: Option<u32>,
+}
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    process::init(&[]); // the main guard (this lesson uses threads only)
-    let mut args: LessonArgs = cli::parse(NAME, ABOUT);
+    workbook::lab::watch();
+    let args = Args::parse();
 
     // ANCHOR: count
-    let available = std::thread::available_parallelism()?.get();
-    say!("available_parallelism: {available}  (what this process may use)");
-    match cpus::logical() {
-        Some(n) => say!("logical CPUs:          {n}  (what Python's cpu_count() reports)"),
-        None => say!("logical CPUs:          unknown on this system"),
+    let available = thread::available_parallelism()?.get();
+    println!("available_parallelism: {available}  (what this process may use)");
+    match linux_cpu_list("/sys/devices/system/cpu/online") {
+        Some(n) => println!("logical CPUs:          {n}  (what Python's cpu_count() reports)"),
+        None => println!("logical CPUs:          not read on this system"),
     }
-    if let Some((list, n)) = cpus::affinity() {
-        let tip = if Some(n) == cpus::logical() {
-            "; try taskset -c 0"
-        } else {
-            ""
-        };
-        say!("CPU affinity:          {n}  (may run on CPUs {list}{tip})");
-    }
-    if let Some(quota) = cpus::cgroup_quota() {
-        say!("cgroup CPU quota:      {quota}  (quota and period in µs, or max)");
+    if let Some(n) = allowed_cpus() {
+        println!("CPU affinity:          {n}  (the CPUs taskset allows; try taskset -c 0)");
     }
     // ANCHOR_END: count
 
+    let job = picture::Job::from_env()?;
+    let client = picture::client()?;
     // The same jobs for every pool size: enough that 2 × available workers all get some.
-    let jobs = args.count.map_or(4 * available, |n| n as usize);
-    args.count = Some(jobs as u32);
-    // Quiet: one line per pool size instead of one per download.
-    let lesson = Lesson::start_quiet(NAME, &args)?;
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
+    let jobs = args.jobs.map_or(4 * available, |n| n as usize);
 
     // ANCHOR: scaling
-    say!(
+    println!(
         "\n{jobs} jobs on pools of 1 to {} worker threads:",
         2 * available
     );
-    say!("workers | CPU-bound: draw a 200x3000 JPEG | I/O-bound: download a picture");
-    let mut speedups = Vec::new();
-    let mut one_worker = None;
+    println!("workers | computing: count primes | waiting: download a picture");
+    let mut first = None;
     for workers in 1..=2 * available {
-        let cpu = run_on_pool(workers, jobs, |_| {
-            std::hint::black_box(server::draw_jpeg(200, 3000));
-            Ok::<(), anyhow::Error>(())
+        let computing = run_on_pool(workers, jobs, |_| {
+            std::hint::black_box(count_primes(150_000));
+            Ok(())
         })?;
-        let io = run_on_pool(workers, jobs, |i| {
-            downloader.download_image(&lesson.url, &lesson.file_path(i), i)?;
-            Ok::<(), anyhow::Error>(())
+        let waiting = run_on_pool(workers, jobs, |i| {
+            picture::download(&client, &job.url, &job.path(i))?;
+            Ok(())
         })?;
-        let (cpu_1, io_1) = *one_worker.get_or_insert((cpu, io));
-        let cpu_speedup = cpu_1.as_secs_f64() / cpu.as_secs_f64();
-        let io_speedup = io_1.as_secs_f64() / io.as_secs_f64();
-        say!(
-            "{workers:>7} | {:>9.3} s   speedup {cpu_speedup:>4.1}x | {:>9.3} s   speedup {io_speedup:>4.1}x",
-            cpu.as_secs_f64(),
-            io.as_secs_f64(),
+        let (computing_1, waiting_1) = *first.get_or_insert((computing, waiting));
+        println!(
+            "{workers:>7} | {:>6.3} s  speedup {:>4.1}x | {:>6.3} s  speedup {:>4.1}x",
+            computing.as_secs_f64(),
+            computing_1.as_secs_f64() / computing.as_secs_f64(),
+            waiting.as_secs_f64(),
+            waiting_1.as_secs_f64() / waiting.as_secs_f64(),
         );
-        speedups.push((workers, cpu_speedup, io_speedup));
     }
     // ANCHOR_END: scaling
-    print_verdict(&speedups, available);
-    // With `--trace FILE`, every download of the run, for Perfetto (lesson 06).
-    lesson.write_trace()?;
     Ok(())
 }
 // ANCHOR_END: main
 
-/// Says, from the measured speedups, where each kind of work stopped scaling.
-fn print_verdict(speedups: &[(usize, f64, f64)], available: usize) {
-    let best_cpu = speedups.iter().map(|s| s.1).fold(0.0, f64::max);
-    // The fewest workers that got within 10 % of the best CPU-bound speedup.
-    let enough = speedups
-        .iter()
-        .find(|s| s.1 >= 0.9 * best_cpu)
-        .map_or(1, |s| s.0);
-    let Some(&(most, _, io_at_most)) = speedups.last() else {
-        return;
-    };
-    say!(
-        "\nCPU-bound: the best speedup, {best_cpu:.1}x, took {enough} worker{}",
-        if enough == 1 { "" } else { "s" }
-    );
-    say!("  (available_parallelism is {available}); more workers only take turns on the CPUs.");
-    say!("I/O-bound: {most} workers were {io_at_most:.1}x faster than 1;");
-    say!("  waiting needs no CPU, so more workers keep helping.");
+// ANCHOR: pool
+/// Runs `job(0)` .. `job(jobs - 1)` on `workers` threads and says how long it took.
+/// Worker `w` takes jobs `w`, `w + workers`, `w + 2 × workers`, ...: the jobs here
+/// are all alike, so that shares them evenly.
+pub fn run_on_pool(
+    workers: usize,
+    jobs: usize,
+    job: impl Fn(usize) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    thread::scope(|scope| {
+        let job = &job;
+        let mut handles = Vec::new();
+        for w in 0..workers {
+            // `move`: each worker gets its own `w` and a copy of the reference `job`.
+            handles.push(scope.spawn(move || (w..jobs).step_by(workers).try_for_each(job)));
+        }
+        // The first error, if any, after every worker has finished.
+        handles
+            .into_iter()
+            .try_for_each(|handle| match handle.join() {
+                Ok(result) => result,
+                Err(_) => anyhow::bail!("a worker panicked"),
+            })
+    })?;
+    Ok(start.elapsed())
+}
+// ANCHOR_END: pool
+
+/// Work for the CPU alone: count the primes below `below`, by trial division.
+pub fn count_primes(below: u64) -> usize {
+    (2..below)
+        .filter(|&n| (2..).take_while(|d| d * d <= n).all(|d| n % d != 0))
+        .count()
+}
+
+/// How many CPUs a kernel list such as `0-3,8` names (Linux; `None` elsewhere).
+fn linux_cpu_list(file: &str) -> Option<usize> {
+    let list = fs::read_to_string(file).ok()?;
+    count_cpu_list(list.trim())
+}
+
+/// The CPUs this process may run on (Linux: `Cpus_allowed_list` in /proc/self/status).
+fn allowed_cpus() -> Option<usize> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let list = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))?;
+    count_cpu_list(list.trim())
+}
+
+/// `0-3,8` is 5 CPUs.
+fn count_cpu_list(list: &str) -> Option<usize> {
+    let mut count = 0;
+    for part in list.split(',') {
+        count += match part.split_once('-') {
+            Some((first, last)) => last.parse::<usize>().ok()? + 1 - first.parse::<usize>().ok()?,
+            None => part.parse::<usize>().map(|_| 1).ok()?,
+        };
+    }
+    Some(count)
 }

@@ -557,7 +557,20 @@ fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
 
 #[test]
 #[ignore = "builds a crate outside the workspace; CI runs it"]
-fn ejected_lessons_03_and_08_run_on_their_own() {
+fn ejected_lessons_01_03_08_09_run_on_their_own() {
+    let lesson01 = common::eject("lesson01_threads_vs_processes.rs", "lesson01");
+    let mut command = Command::new(&lesson01);
+    command.args(["--starts", "3"]);
+    let output = output_within(command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("the child's counter is now 2"));
+
+    let lesson09 = common::eject("lesson09_cpu_count.rs", "lesson09");
+    let record = watch_ejected(&lesson09, &["--jobs", "4"]);
+    let available = workbook::cpus::available();
+    assert_eq!(record.requests.len(), 4 * 2 * available);
+    assert_eq!(record.whole_pictures(), 4);
+
     let lesson03 = common::eject("lesson03_first_process.rs", "lesson03");
     let output = output_within(Command::new(&lesson03), Duration::from_secs(60));
     assert!(output.status.success(), "{}", stderr(&output));

@@ -324,7 +324,7 @@ const EXERCISES: [Exercise; 8] = [
                 run.exited_ok(),
                 check(
                     size == available.to_string(),
-                    format!("the pool has {size} workers; this process may use {available} CPUs"),
+                    format!("the pool size is {size}; this process may use {available} CPUs"),
                     "the pool size is a guess. `std::thread::available_parallelism()` says how \
                      many threads can run at once (it returns a Result: `.map_or(1, |n| n.get())`).",
                 ),
@@ -343,7 +343,7 @@ const EXERCISES: [Exercise; 8] = [
                     .unwrap_or("?");
                 checks.push(check(
                     size == "1",
-                    format!("under `taskset -c 0` the pool has {size} workers (1 CPU allowed)"),
+                    format!("under `taskset -c 0` the pool size is {size} (1 CPU allowed)"),
                     "count the CPUs this process may use, not the machine's: \
                      available_parallelism follows taskset.",
                 ));
