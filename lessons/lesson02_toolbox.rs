@@ -1,20 +1,19 @@
 //! Lesson 02: the toolbox. The Rust counterpart of each piece of Python's
-//! `multiprocessing`, each shown working: `Process`, `current_process()`, `Queue`,
-//! `Pool.map` (on threads with rayon, and on child processes) and `cpu_count()`.
+//! `multiprocessing`, each shown working: `Process` and `current_process()` (a
+//! `Command` and a pid), `Queue` (a pipe), `Pool.map` (on threads with rayon, and on
+//! child processes) and `cpu_count()`.
 
-use std::time::{Duration, Instant};
+use std::env;
+use std::process::{self, Child, Command, Stdio};
+use std::thread;
+use std::time::Instant;
 
+use anyhow::{Context, bail};
+use clap::Parser;
 use rayon::prelude::*;
-use workbook::process::{self, Process, Task, current_process};
-use workbook::queue::{self, Queue};
-use workbook::{cli, cpus, say};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
-
-const ABOUT: &str =
-    "Lesson 02: the toolbox: Process, current_process, Queue, Pool and cpu_count in Rust.";
-
-#[derive(clap::Parser)]
+/// Lesson 02: the toolbox: Process, current_process, Queue, Pool and cpu_count in Rust.
+#[derive(Parser)]
 struct Args {
     /// How many child processes the process pool uses [default: available_parallelism].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -32,60 +31,78 @@ pub fn sum_of_squares(n: u64) -> u64 {
     })
 }
 
-// ANCHOR: tasks
-/// A child that introduces itself through the queue.
-const INTRODUCE: Task = Task {
-    name: "introduce",
-    run: |_| {
-        let me = current_process();
-        queue::put_to_parent(&format!("{} (pid {}) is here", me.name, me.pid));
-        Ok(())
-    },
-};
-
-/// A child of the process pool: for each `index:n` argument, it puts `index result`.
-pub const SQUARES: Task = Task {
-    name: "sum_of_squares",
-    run: |args| {
-        for arg in args {
-            let (index, n) = arg
-                .split_once(':')
-                .ok_or_else(|| anyhow::anyhow!("bad item {arg:?}"))?;
-            let n: u64 = n.parse()?;
-            queue::put_to_parent(&format!("{index} {}", sum_of_squares(n)));
+// ANCHOR: children
+/// The main guard: a child is this program run again with `--child WHAT ...`. It
+/// prints its messages, one a line, on its stdout: the pipe is its queue.
+pub fn run_child_if_asked() {
+    let args: Vec<String> = env::args().collect();
+    match args.get(1..).unwrap_or_default() {
+        [flag, what] if flag == "--child" && what == "introduce" => {
+            println!("pid {} is here", process::id());
         }
-        Ok(())
-    },
-};
-// ANCHOR_END: tasks
+        [flag, what, items @ ..] if flag == "--child" && what == "sum_of_squares" => {
+            // Each item is `index:n`; each answer is `index result`.
+            for item in items {
+                let Some((index, n)) = item.split_once(':') else {
+                    process::exit(2);
+                };
+                let Ok(n) = n.parse() else {
+                    process::exit(2);
+                };
+                println!("{index} {}", sum_of_squares(n));
+            }
+        }
+        [flag, ..] if flag == "--child" => process::exit(2),
+        _ => return, // not a child: go on with main
+    }
+    process::exit(0);
+}
+
+/// Starts this program as a child with these words after `--child`, its stdout a pipe.
+fn start_child(words: &[String]) -> anyhow::Result<Child> {
+    Ok(Command::new(env::current_exe()?)
+        .arg("--child")
+        .args(words)
+        .stdout(Stdio::piped())
+        .spawn()?)
+}
+
+/// Waits for a child, reading its pipe to the end; its lines, or why there are none.
+fn messages_of(child: Child) -> anyhow::Result<Vec<String>> {
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        bail!("a child ended with {}", output.status);
+    }
+    Ok(String::from_utf8(output.stdout)?
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+// ANCHOR_END: children
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    process::init(&[INTRODUCE, SQUARES]); // the main guard
-    let args: Args = cli::parse(NAME, ABOUT);
+    run_child_if_asked();
+    let args = Args::parse();
 
     // cpu_count(): how many CPUs may we use?
-    let cpus = cpus::available();
-    say!("cpu_count      -> std::thread::available_parallelism(): {cpus}");
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+    println!("cpu_count       -> std::thread::available_parallelism(): {cpus}");
 
     // current_process(): who am I?
-    let me = current_process();
-    say!(
-        "current_process -> workbook::current_process(): {} (pid {})",
-        me.name,
-        me.pid
+    println!(
+        "current_process -> std::process::id(): pid {}",
+        process::id()
     );
 
-    // Process + Queue: children put messages, the parent gets them.
-    let queue = Queue::new();
-    let children: Vec<_> = (0..3)
-        .map(|_| Process::new(&INTRODUCE).queue(&queue).start())
-        .collect::<Result<_, _>>()?;
+    // Process + Queue: three children, each with a pipe; the parent reads them.
+    let children = (0..3)
+        .map(|_| start_child(&["introduce".to_string()]))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     for child in children {
-        child.join()?.require_success()?;
-    }
-    while let Some(message) = queue.get(Duration::ZERO) {
-        say!("Queue          -> got: {message}");
+        for message in messages_of(child)? {
+            println!("Queue           -> got: {message}");
+        }
     }
 
     // Pool.map on threads and on processes, on the same items.
@@ -97,20 +114,20 @@ fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     let on_processes = pool_of_processes(&items, workers)?;
     let processes_took = start.elapsed();
-    say!(
-        "Pool.map       -> rayon, {} threads: {:?}... in {:.1} ms",
+    println!(
+        "Pool.map        -> rayon, {} threads: {:?}... in {:.1} ms",
         rayon::current_num_threads(),
         &on_threads[..1],
         threads_took.as_secs_f64() * 1e3
     );
-    say!(
-        "Pool.map       -> {workers} child processes: {:?}... in {:.1} ms",
+    println!(
+        "Pool.map        -> {workers} child processes: {:?}... in {:.1} ms",
         &on_processes[..1],
         processes_took.as_secs_f64() * 1e3
     );
     anyhow::ensure!(on_threads == on_processes, "the two pools disagree");
-    say!(
-        "                  same {} results from both pools",
+    println!(
+        "                   same {} results from both pools",
         items.len()
     );
     Ok(())
@@ -124,35 +141,34 @@ pub fn pool_of_threads(items: &[u64]) -> Vec<u64> {
 }
 
 /// Python's `Pool(workers).map`: the items are dealt out to `workers` child processes,
-/// which send back `index result` lines through the queue.
+/// which send back `index result` lines through their pipes.
 pub fn pool_of_processes(items: &[u64], workers: usize) -> anyhow::Result<Vec<u64>> {
-    let queue = Queue::new();
+    let workers = workers.max(1);
     let mut children = Vec::new();
-    for w in 0..workers.max(1) {
-        let share: Vec<String> = (w..items.len())
-            .step_by(workers.max(1))
-            .map(|i| format!("{i}:{}", items[i]))
-            .collect();
-        children.push(Process::new(&SQUARES).args(share).queue(&queue).start()?);
+    for w in 0..workers {
+        let mut words = vec!["sum_of_squares".to_string()];
+        for i in (w..items.len()).step_by(workers) {
+            words.push(format!("{i}:{}", items[i]));
+        }
+        children.push(start_child(&words)?);
     }
-    // join() returns once a child has exited and all it sent is in the queue.
-    for child in children {
-        child.join()?.require_success()?;
-    }
+    // Every child runs; now collect what each sent, and put it back in item order.
     let mut results = vec![None; items.len()];
-    while let Some(message) = queue.get(Duration::ZERO) {
-        let (index, value) = message
-            .split_once(' ')
-            .ok_or_else(|| anyhow::anyhow!("bad result {message:?}"))?;
-        let index: usize = index.parse()?;
-        *results
-            .get_mut(index)
-            .ok_or_else(|| anyhow::anyhow!("no item {index}"))? = Some(value.parse()?);
+    for child in children {
+        for message in messages_of(child)? {
+            let (index, value) = message
+                .split_once(' ')
+                .with_context(|| format!("bad result {message:?}"))?;
+            let slot = results
+                .get_mut(index.parse::<usize>()?)
+                .with_context(|| format!("no item {index}"))?;
+            *slot = Some(value.parse()?);
+        }
     }
     results
         .into_iter()
         .enumerate()
-        .map(|(i, r)| r.ok_or_else(|| anyhow::anyhow!("no result for item {i}")))
+        .map(|(i, r)| r.with_context(|| format!("no result for item {i}")))
         .collect()
 }
 // ANCHOR_END: pools

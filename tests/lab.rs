@@ -557,7 +557,12 @@ fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
 
 #[test]
 #[ignore = "builds a crate outside the workspace; CI runs it"]
-fn ejected_lessons_01_03_08_09_run_on_their_own() {
+fn ejected_lessons_01_02_03_08_09_run_on_their_own() {
+    let lesson02 = common::eject("lesson02_toolbox.rs", "lesson02");
+    let output = output_within(Command::new(&lesson02), Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("same 8 results from both pools"));
+
     let lesson01 = common::eject("lesson01_threads_vs_processes.rs", "lesson01");
     let mut command = Command::new(&lesson01);
     command.args(["--starts", "3"]);

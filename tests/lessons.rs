@@ -248,12 +248,12 @@ fn lesson02_children_report_through_the_queue_and_both_pools_agree() {
     assert!(output.status.success(), "{text}{}", stderr(&output));
     let arrivals: Vec<&str> = text
         .lines()
-        .filter(|line| line.contains("Queue          -> got:"))
+        .filter(|line| line.contains("Queue           -> got:"))
         .collect();
     assert_eq!(arrivals.len(), 3, "{text}");
     let pids: HashSet<&str> = arrivals
         .iter()
-        .filter_map(|line| line.split("(pid ").nth(1))
+        .filter_map(|line| line.split("got: pid ").nth(1))
         .collect();
     assert_eq!(pids.len(), 3, "three different processes: {text}");
     assert!(
