@@ -2,238 +2,179 @@
 //!
 //! The same three kinds of work, 8 jobs each, run four ways: sequentially, one thread
 //! per job, on rayon's pool, and one child process per job. Tiny jobs show the cost of
-//! starting workers; drawing JPEGs shows computing; downloads show waiting. The table
-//! at the end is measured in this run, on this machine.
+//! starting workers; counting primes shows computing; downloads show waiting. The
+//! table at the end is measured in this run, on this machine.
 
+use std::env;
+use std::process::Command;
+use std::thread;
 use std::time::{Duration, Instant};
 
+use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
-use workbook::cli::LessonArgs;
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::process::{self, Process, Task};
-use workbook::timeline::Timeline;
-use workbook::units::duration;
-use workbook::{Downloader, Lesson, cli, say, server};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
+pub mod picture;
+use picture::Job;
 
-const ABOUT: &str = "Lesson 10: when to use processes: tiny, CPU-bound and I/O-bound jobs, four ways each, measured.";
-
-/// A job of each kind for a child process.
-pub const TINY: Task = Task {
-    name: "tiny",
-    run: |args| {
-        let n: u64 = args.first().map_or(Ok(0), |a| a.parse())?;
-        std::hint::black_box(n * 2);
-        Ok(())
-    },
-};
-pub const DRAW: Task = Task {
-    name: "draw",
-    run: |_| {
-        std::hint::black_box(server::draw_jpeg(200, 3000));
-        Ok(())
-    },
-};
-
-/// One kind of work: the job in this process, and how a child process does it.
-pub struct Work<'a> {
-    pub name: &'static str,
-    pub job: Box<dyn Fn(usize) -> anyhow::Result<()> + Sync + 'a>,
-    pub task: &'static Task,
-    pub child_args: Box<dyn Fn(usize) -> Vec<String> + 'a>,
+/// Lesson 10: when to use processes: tiny, computing and waiting jobs, four ways each.
+#[derive(Parser)]
+struct Args {
+    /// Jobs of each kind.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    jobs: u32,
 }
 
-/// How long the same jobs took, each way.
-#[derive(Debug, Clone, Copy)]
-pub struct Times {
-    pub sequential: Duration,
-    pub threads: Duration,
-    pub rayon: Duration,
-    pub processes: Duration,
+/// The three kinds of work.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Work {
+    Tiny,
+    Computing,
+    Waiting,
 }
 
-impl Times {
-    /// The fastest way's name.
-    fn fastest(&self) -> &'static str {
-        let ways = [
-            (self.sequential, "sequential"),
-            (self.threads, "threads"),
-            (self.rayon, "rayon"),
-            (self.processes, "processes"),
-        ];
-        ways.iter()
-            .min_by_key(|(time, _)| *time)
-            .map_or("", |(_, name)| name)
+impl Work {
+    /// Job `i` of this kind, in this process.
+    pub fn run(self, job: &Job, i: usize) -> anyhow::Result<()> {
+        match self {
+            Work::Tiny => {
+                std::hint::black_box(i * 2);
+            }
+            Work::Computing => {
+                std::hint::black_box(count_primes(150_000));
+            }
+            Work::Waiting => {
+                // A client per job: a child process has to make its own anyway.
+                picture::download(&picture::client()?, &job.url, &job.path(i))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Work::Tiny => "tiny: i * 2",
+            Work::Computing => "computing: primes",
+            Work::Waiting => "waiting: download",
+        }
     }
 }
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    process::init(&[TINY, DRAW, DOWNLOAD_IMAGE]); // the main guard
-    let mut args: LessonArgs = cli::parse(NAME, ABOUT);
-    args.count = Some(args.count.unwrap_or(8));
-    // Quiet: this lesson prints a table, not every download.
-    let lesson = Lesson::start_quiet(NAME, &args)?;
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
-    let works = works(&lesson, &downloader);
+    workbook::lab::watch();
+    run_child_if_asked();
+    let jobs = Args::parse().jobs as usize;
+    let job = Job::from_env()?;
 
-    say!(
-        "{} jobs of each kind; rayon's pool has {} threads\n",
-        lesson.count,
+    println!(
+        "{jobs} jobs of each kind; rayon's pool has {} threads\n",
         rayon::current_num_threads()
     );
-    say!(
-        "{:<18} | {:>10} | {:>10} | {:>10} | {:>10} | fastest",
-        "work",
-        "sequential",
-        "threads",
-        "rayon",
-        "processes"
+    println!(
+        "{:<18} | {:>10} | {:>10} | {:>10} | {:>10}",
+        "work", "sequential", "threads", "rayon", "processes"
     );
-    let mut rows = Vec::new();
-    for work in &works {
-        let times = Times {
-            sequential: sequentially(&work.job, lesson.count)?,
-            threads: on_threads(&work.job, lesson.count)?,
-            rayon: with_rayon(&work.job, lesson.count)?,
-            processes: in_processes(work, lesson.count, &lesson.timeline)?,
-        };
-        say!(
-            "{:<18} | {:>10} | {:>10} | {:>10} | {:>10} | {}",
-            work.name,
-            duration(times.sequential),
-            duration(times.threads),
-            duration(times.rayon),
-            duration(times.processes),
-            times.fastest()
+    for work in [Work::Tiny, Work::Computing, Work::Waiting] {
+        println!(
+            "{:<18} | {:>10} | {:>10} | {:>10} | {:>10}",
+            work.name(),
+            shown(sequentially(work, &job, jobs)?),
+            shown(on_threads(work, &job, jobs)?),
+            shown(with_rayon(work, &job, jobs)?),
+            shown(in_processes(work, &job, jobs)?),
         );
-        rows.push(times);
     }
-    advise(&rows);
-    // With `--trace FILE`, every download of the run, for Perfetto (lesson 06).
-    lesson.write_trace()?;
     Ok(())
 }
 
-/// Turns the measured rows (tiny, CPU, I/O) into advice, with the ratios of this run.
-fn advise(rows: &[Times]) {
-    let [tiny, cpu, io] = rows else { return };
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
-    say!("\nWhat this run says:");
-    say!(
-        "- tiny jobs: processes took {:.0}x as long as doing the work in place,",
-        ratio(tiny.processes, tiny.sequential)
-    );
-    say!(
-        "  threads {:.0}x. Starting a worker costs more than such a job: batch them.",
-        ratio(tiny.threads, tiny.sequential)
-    );
-    say!(
-        "- computing: threads {:.1}x and rayon {:.1}x faster than sequential,",
-        ratio(cpu.sequential, cpu.threads),
-        ratio(cpu.sequential, cpu.rayon)
-    );
-    say!(
-        "  processes {:.1}x. No GIL in Rust: threads or rayon; processes for isolation.",
-        ratio(cpu.sequential, cpu.processes)
-    );
-    say!(
-        "- waiting: one thread per download {:.1}x faster than sequential,",
-        ratio(io.sequential, io.threads)
-    );
-    say!(
-        "  processes {:.1}x, rayon only {:.1}x (its pool is sized for computing).",
-        ratio(io.sequential, io.processes),
-        ratio(io.sequential, io.rayon)
-    );
+/// The main guard: `--child KIND I` runs job `I` of that kind, and exits.
+pub fn run_child_if_asked() {
+    let args: Vec<String> = env::args().collect();
+    if let [_, flag, kind, i] = args.as_slice()
+        && flag == "--child"
+    {
+        let done = match (Work::from_str(kind, false), i.parse()) {
+            (Ok(work), Ok(i)) => Job::from_env().and_then(|job| work.run(&job, i)),
+            _ => Err(anyhow::anyhow!("not a job: {kind} {i}")),
+        };
+        if let Err(error) = done {
+            eprintln!("job {kind} {i} failed: {error:#}");
+            std::process::exit(1);
+        }
+        std::process::exit(0);
+    }
 }
 // ANCHOR_END: main
 
-/// The three kinds of work of this lesson.
-pub fn works<'a>(lesson: &'a Lesson, downloader: &'a Downloader) -> [Work<'a>; 3] {
-    [
-        Work {
-            name: "tiny: n * 2",
-            job: Box::new(|i| {
-                std::hint::black_box(i * 2);
-                Ok(())
-            }),
-            task: &TINY,
-            child_args: Box::new(|i| vec![i.to_string()]),
-        },
-        Work {
-            name: "CPU: draw a JPEG",
-            job: Box::new(|_| {
-                std::hint::black_box(server::draw_jpeg(200, 3000));
-                Ok(())
-            }),
-            task: &DRAW,
-            child_args: Box::new(|_| Vec::new()),
-        },
-        Work {
-            name: "I/O: download",
-            job: Box::new(|i| {
-                downloader.download_image(&lesson.url, &lesson.file_path(i), i)?;
-                Ok(())
-            }),
-            task: &DOWNLOAD_IMAGE,
-            child_args: Box::new(|i| lesson.download_args(i).to_vec()),
-        },
-    ]
-}
-
 // ANCHOR: ways
-pub fn sequentially(
-    job: &(dyn Fn(usize) -> anyhow::Result<()> + Sync),
-    jobs: usize,
-) -> anyhow::Result<Duration> {
+pub fn sequentially(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
     for i in 0..jobs {
-        job(i)?;
+        work.run(job, i)?;
     }
     Ok(start.elapsed())
 }
 
-pub fn on_threads(
-    job: &(dyn Fn(usize) -> anyhow::Result<()> + Sync),
-    jobs: usize,
-) -> anyhow::Result<Duration> {
+pub fn on_threads(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs).map(|i| scope.spawn(move || job(i))).collect();
-        for worker in workers {
-            worker
+    thread::scope(|scope| {
+        let threads: Vec<_> = (0..jobs)
+            .map(|i| scope.spawn(move || work.run(job, i)))
+            .collect();
+        for thread in threads {
+            thread
                 .join()
                 .map_err(|_| anyhow::anyhow!("a thread panicked"))??;
         }
-        Ok::<(), anyhow::Error>(())
+        anyhow::Ok(())
     })?;
     Ok(start.elapsed())
 }
 
-pub fn with_rayon(
-    job: &(dyn Fn(usize) -> anyhow::Result<()> + Sync),
-    jobs: usize,
-) -> anyhow::Result<Duration> {
+pub fn with_rayon(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    (0..jobs).into_par_iter().try_for_each(job)?;
+    (0..jobs)
+        .into_par_iter()
+        .try_for_each(|i| work.run(job, i))?;
     Ok(start.elapsed())
 }
 
-pub fn in_processes(work: &Work, jobs: usize, timeline: &Timeline) -> anyhow::Result<Duration> {
+pub fn in_processes(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    let children: Vec<_> = (0..jobs)
-        .map(|i| {
-            Process::new(work.task)
-                .args((work.child_args)(i))
-                .timeline(timeline)
-                .start()
-        })
-        .collect::<Result<_, _>>()?;
-    for child in children {
-        child.join()?.require_success()?;
+    let kind = work
+        .to_possible_value()
+        .map(|value| value.get_name().to_string());
+    let me = env::current_exe()?;
+    let mut children = Vec::new();
+    for i in 0..jobs {
+        let mut command = Command::new(&me);
+        command.arg("--child").args(&kind).arg(i.to_string());
+        // What to download and where: the child reads it as `main` did.
+        command
+            .env("PICTURES_URL", &job.url)
+            .env("PICTURES_DIR", &job.dir);
+        children.push(command.spawn()?);
+    }
+    for mut child in children {
+        let status = child.wait()?;
+        anyhow::ensure!(status.success(), "a child ended with {status}");
     }
     Ok(start.elapsed())
 }
 // ANCHOR_END: ways
+
+/// Work for the CPU alone: count the primes below `below`, by trial division.
+pub fn count_primes(below: u64) -> usize {
+    (2..below)
+        .filter(|&n| (2..).take_while(|d| d * d <= n).all(|d| n % d != 0))
+        .count()
+}
+
+/// `2.1 µs`, `11.01 ms`, `2.429 s`.
+fn shown(time: Duration) -> String {
+    match time.as_secs_f64() {
+        s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
+        s => format!("{s:.3} s"),
+    }
+}

@@ -557,7 +557,12 @@ fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
 
 #[test]
 #[ignore = "builds a crate outside the workspace; CI runs it"]
-fn ejected_lessons_01_02_03_08_09_run_on_their_own() {
+fn ejected_lessons_01_02_03_08_09_10_run_on_their_own() {
+    let lesson10 = common::eject("lesson10_when_to_use.rs", "lesson10");
+    let record = watch_ejected(&lesson10, &["--jobs", "3"]);
+    assert_eq!(record.requests.len(), 12, "3 downloads, four ways");
+    assert_eq!(record.whole_pictures(), 3);
+
     let lesson02 = common::eject("lesson02_toolbox.rs", "lesson02");
     let output = output_within(Command::new(&lesson02), Duration::from_secs(60));
     assert!(output.status.success(), "{}", stderr(&output));

@@ -3,14 +3,10 @@
 //! pids), never about how fast something was.
 
 use std::collections::HashSet;
-use std::process::Output;
 
 mod common;
-use common::{assert_complete_pictures, stderr, stdout};
+use common::{stderr, stdout};
 
-fn lesson(binary: &str, out: &tempfile::TempDir, args: &[&str]) -> Output {
-    common::run_into(binary, out.path(), args)
-}
 
 const LESSON05: &str = env!("CARGO_BIN_EXE_lesson05");
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
@@ -433,16 +429,25 @@ fn lesson08_with_the_guard_makes_two_processes() {
 
 #[test]
 fn lesson10_measures_three_kinds_of_work_four_ways() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = lesson(LESSON10, &out, &["--latency-ms", "10", "--count", "4"]);
+    let place = common::Place::new();
+    let output = place.watch(LESSON10, &["--latency-ms", "10", "--jobs", "4"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
-    for row in ["tiny: n * 2", "CPU: draw a JPEG", "I/O: download"] {
+    for row in ["tiny: i * 2", "computing: primes", "waiting: download"] {
         let line = text
             .lines()
             .find(|line| line.starts_with(row))
             .unwrap_or_else(|| panic!("no row {row}: {text}"));
-        assert_eq!(line.matches('|').count(), 5, "{line}");
+        assert_eq!(line.matches('|').count(), 4, "{line}");
     }
-    assert_complete_pictures(out.path(), 4);
+    // From the server: 4 downloads for each of the four ways, each picture whole;
+    // one thread or process per job puts all 4 in flight at once.
+    let record = place.record();
+    assert_eq!(record.requests.len(), 16);
+    assert_eq!(record.whole_pictures(), 4);
+    assert_eq!(record.most_in_flight(), 4);
+    if cfg!(target_os = "linux") {
+        // The processes way: one child per job of each kind that ran in processes.
+        assert!(record.processes.len() > 4, "{:?}", record.processes);
+    }
 }
