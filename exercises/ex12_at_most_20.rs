@@ -8,28 +8,24 @@
 
 use std::thread;
 
-use workbook::{Downloader, Lesson, cli, process, say};
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
 const AT_MOST: usize = 20;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[]);
-    let mut args: workbook::cli::LessonArgs =
-        cli::parse(NAME, "Exercise 12: 200 pictures, at most 20 in flight.");
-    args.count = Some(args.count.unwrap_or(200));
-    let lesson = Lesson::start(NAME, &args)?;
-    let url = lesson.url_for_size(200, 300);
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
+    workbook::lab::watch();
+    let job = picture::Job::from_env()?;
+    let client = picture::client()?;
 
     // TODO: at most AT_MOST at a time. One way: AT_MOST worker threads that take the
     // next picture number from a shared counter (or a channel) until none is left.
     let _ = AT_MOST;
     let saved = thread::scope(|s| {
-        let handles: Vec<_> = (0..lesson.count)
+        let handles: Vec<_> = (0..job.count)
             .map(|i| {
-                let (downloader, url, lesson) = (&downloader, &url, &lesson);
-                s.spawn(move || downloader.download_image(url, &lesson.file_path(i), i))
+                let (client, job) = (&client, &job);
+                s.spawn(move || picture::download(client, &job.url, &job.path(i)))
             })
             .collect();
         handles
@@ -38,6 +34,6 @@ fn main() -> anyhow::Result<()> {
             .filter(|result| matches!(result, Ok(Ok(_bytes))))
             .count()
     });
-    say!("{saved} of {} pictures saved", lesson.count);
-    lesson.finish(&[])
+    println!("{saved} of {} pictures saved", job.count);
+    Ok(())
 }

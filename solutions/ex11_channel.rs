@@ -6,24 +6,20 @@
 use std::sync::mpsc;
 use std::thread;
 
-use workbook::{Downloader, Lesson, cli, process, say};
-
-const NAME: &str = env!("CARGO_CRATE_NAME");
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[]);
-    let args = cli::parse(NAME, "Exercise 11: collect every result through a channel.");
-    let lesson = Lesson::start(NAME, &args)?;
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
+    workbook::lab::watch();
+    let job = picture::Job::from_env()?;
+    let client = picture::client()?;
 
     let (sender, receiver) = mpsc::channel();
     thread::scope(|s| {
-        for i in 0..lesson.count {
-            let (sender, downloader, lesson) = (sender.clone(), &downloader, &lesson);
+        for i in 0..job.count {
+            let (sender, client, job) = (sender.clone(), &client, &job);
             s.spawn(move || {
-                let bytes = downloader
-                    .download_image(&lesson.url, &lesson.file_path(i), i)
-                    .unwrap_or(0);
+                let bytes = picture::download(client, &job.url, &job.path(i)).unwrap_or(0);
                 // Fails only if the receiver is gone, and it is not: main is reading.
                 let _ = sender.send((i, bytes));
             });
@@ -32,11 +28,11 @@ fn main() -> anyhow::Result<()> {
         let mut total = 0;
         let mut count = 0;
         for (i, bytes) in receiver {
-            say!("result: picture {i}, {bytes} bytes");
+            println!("result: picture {i}, {bytes} bytes");
             total += bytes;
             count += 1;
         }
-        say!("total: {total} bytes from {count} results");
+        println!("total: {total} bytes from {count} results");
     });
-    lesson.finish(&[])
+    Ok(())
 }

@@ -1,27 +1,25 @@
 //! Solution 11b: `Arc`, the atomically counted `Rc`. Its count is changed with atomic
 //! operations, so clones may be made and dropped on several threads at once: `Arc<T>`
-//! is `Send` when `T` is `Send + Sync`, and a `Downloader` is both. (A `Downloader` is
-//! also cheap to clone, so cloning it would do too; `Arc` is the general answer.)
+//! is `Send` when `T` is `Send + Sync`, and a `Client` is both. (A `Client` is also
+//! cheap to clone, so cloning it would do too; `Arc` is the general answer.)
 
 use std::sync::Arc;
 use std::thread;
 
-use workbook::{Downloader, Lesson, cli, process, say};
-
-const NAME: &str = env!("CARGO_CRATE_NAME");
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[]);
-    let args = cli::parse(NAME, "Exercise 11b: share one downloader between threads.");
-    let lesson = Lesson::start(NAME, &args)?;
-    let downloader = Arc::new(Downloader::new(lesson.limits, &lesson.timeline)?);
+    workbook::lab::watch();
+    let job = picture::Job::from_env()?;
+    let client = Arc::new(picture::client()?);
 
     let mut workers = Vec::new();
-    for i in 0..lesson.count {
-        let downloader = Arc::clone(&downloader);
-        let (url, path) = (lesson.url.clone(), lesson.file_path(i));
+    for i in 0..job.count {
+        let client = Arc::clone(&client);
+        let (url, path) = (job.url.clone(), job.path(i));
         workers.push(thread::spawn(move || {
-            downloader.download_image(&url, &path, i)
+            picture::download(&client, &url, &path)
         }));
     }
     let mut saved = 0;
@@ -30,6 +28,6 @@ fn main() -> anyhow::Result<()> {
             saved += 1;
         }
     }
-    say!("{saved} pictures saved by threads sharing one downloader");
-    lesson.finish(&[])
+    println!("{saved} pictures saved by threads sharing one client");
+    Ok(())
 }

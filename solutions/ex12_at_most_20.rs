@@ -6,19 +6,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use workbook::{Downloader, Lesson, cli, process, say};
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
 const AT_MOST: usize = 20;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[]);
-    let mut args: workbook::cli::LessonArgs =
-        cli::parse(NAME, "Exercise 12: 200 pictures, at most 20 in flight.");
-    args.count = Some(args.count.unwrap_or(200));
-    let lesson = Lesson::start(NAME, &args)?;
-    let url = lesson.url_for_size(200, 300);
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
+    workbook::lab::watch();
+    let job = picture::Job::from_env()?;
+    let client = picture::client()?;
 
     let next = AtomicUsize::new(0);
     let saved = AtomicUsize::new(0);
@@ -27,23 +23,20 @@ fn main() -> anyhow::Result<()> {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= lesson.count {
+                    if i >= job.count {
                         break;
                     }
-                    if downloader
-                        .download_image(&url, &lesson.file_path(i), i)
-                        .is_ok()
-                    {
+                    if picture::download(&client, &job.url, &job.path(i)).is_ok() {
                         saved.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             });
         }
     });
-    say!(
+    println!(
         "{} of {} pictures saved",
         saved.load(Ordering::Relaxed),
-        lesson.count
+        job.count
     );
-    lesson.finish(&[])
+    Ok(())
 }

@@ -557,7 +557,12 @@ fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
 
 #[test]
 #[ignore = "builds a crate outside the workspace; CI runs it"]
-fn ejected_lessons_01_02_03_08_09_10_run_on_their_own() {
+fn ejected_lessons_01_02_03_08_09_10_11_run_on_their_own() {
+    let lesson11 = common::eject("lesson11_rusts_own_tools.rs", "lesson11");
+    let record = watch_ejected(&lesson11, &["--messages", "1000", "--increments", "1000"]);
+    assert_eq!(record.requests.len(), 25, "five parts, five downloads each");
+    assert_eq!(record.whole_pictures(), 5);
+
     let lesson10 = common::eject("lesson10_when_to_use.rs", "lesson10");
     let record = watch_ejected(&lesson10, &["--jobs", "3"]);
     assert_eq!(record.requests.len(), 12, "3 downloads, four ways");

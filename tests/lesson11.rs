@@ -3,7 +3,7 @@
 //! the lesson prints are not checked.
 
 mod common;
-use common::{assert_complete_pictures, picture_bytes, run_into, stderr, stdout};
+use common::{picture_bytes, stderr, stdout};
 
 /// The number after `label` on the first line that contains it.
 fn number_after(text: &str, label: &str) -> u64 {
@@ -24,10 +24,9 @@ fn number_after(text: &str, label: &str) -> u64 {
 
 #[test]
 fn every_result_message_and_increment_arrives() {
-    let out = tempfile::tempdir().expect("tempdir");
-    let output = run_into(
+    let place = common::Place::new();
+    let output = place.watch(
         env!("CARGO_BIN_EXE_lesson11"),
-        out.path(),
         &[
             "--latency-ms",
             "20",
@@ -39,7 +38,11 @@ fn every_result_message_and_increment_arrives() {
     );
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
-    assert_complete_pictures(out.path(), 5);
+    // From the server: five parts, five downloads each, every picture whole.
+    let record = place.record();
+    assert_eq!(record.requests.len(), 25);
+    assert_eq!(record.whole_pictures(), 5);
+    assert!(record.broken_files().is_empty());
 
     // 1. Five results, from JoinHandles, from a scope and from rayon.
     let all = 5 * picture_bytes() as u64;

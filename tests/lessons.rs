@@ -7,7 +7,6 @@ use std::collections::HashSet;
 mod common;
 use common::{stderr, stdout};
 
-
 const LESSON05: &str = env!("CARGO_BIN_EXE_lesson05");
 const LESSON07: &str = env!("CARGO_BIN_EXE_lesson07");
 const LESSON09: &str = env!("CARGO_BIN_EXE_lesson09");

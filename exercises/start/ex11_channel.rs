@@ -10,26 +10,24 @@
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use workbook::{Downloader, Lesson, cli, process, say};
-
-const NAME: &str = env!("CARGO_CRATE_NAME");
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[]);
-    let args = cli::parse(NAME, "Exercise 11: collect every result through a channel.");
-    let lesson = Lesson::start(NAME, &args)?;
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline)?;
+    workbook::lab::watch();
+    let job = picture::Job::from_env()?;
+    let client = picture::client()?;
 
     // TODO: replace the shared Vec with a channel: `let (sender, receiver) =
     // mpsc::channel();`, a `sender.clone()` moved into each worker, and a loop over
     // `receiver` in the main thread that prints each result as it arrives.
     let results = Arc::new(Mutex::new(Vec::new()));
     let mut workers = Vec::new();
-    for i in 0..lesson.count {
-        let (downloader, url, path) = (downloader.clone(), lesson.url.clone(), lesson.file_path(i));
+    for i in 0..job.count {
+        let (client, url, path) = (client.clone(), job.url.clone(), job.path(i));
         let results = Arc::clone(&results);
         workers.push(thread::spawn(move || {
-            let bytes = downloader.download_image(&url, &path, i).unwrap_or(0);
+            let bytes = picture::download(&client, &url, &path).unwrap_or(0);
             results
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -44,9 +42,9 @@ fn main() -> anyhow::Result<()> {
     let results = results.lock().unwrap_or_else(|p| p.into_inner());
     let mut total = 0;
     for (i, bytes) in results.iter() {
-        say!("result: picture {i}, {bytes} bytes");
+        println!("result: picture {i}, {bytes} bytes");
         total += bytes;
     }
-    say!("total: {total} bytes from {} results", results.len());
-    lesson.finish(&[])
+    println!("total: {total} bytes from {} results", results.len());
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Exercise 11b: share it between threads. This program does not compile yet.
 //!
-//! The workers share one `Downloader` through an `Rc`. Read the compiler's message
+//! The workers share one HTTP client through an `Rc`. Read the compiler's message
 //! (`cargo run --bin check -- 11b` shows it): why may an `Rc` not go to another
 //! thread? Make it compile with the thread-safe way to share ownership, and keep
 //! every worker downloading at the same time.
@@ -10,23 +10,21 @@
 use std::rc::Rc;
 use std::thread;
 
-use workbook::{Downloader, Lesson, cli, process, say};
-
-const NAME: &str = env!("CARGO_CRATE_NAME");
+#[path = "../lessons/picture.rs"]
+pub mod picture;
 
 fn main() -> anyhow::Result<()> {
-    process::init(&[]);
-    let args = cli::parse(NAME, "Exercise 11b: share one downloader between threads.");
-    let lesson = Lesson::start(NAME, &args)?;
+    workbook::lab::watch();
+    let job = picture::Job::from_env()?;
     // TODO: an `Rc` cannot be sent to another thread. What can?
-    let downloader = Rc::new(Downloader::new(lesson.limits, &lesson.timeline)?);
+    let client = Rc::new(picture::client()?);
 
     let mut workers = Vec::new();
-    for i in 0..lesson.count {
-        let downloader = Rc::clone(&downloader);
-        let (url, path) = (lesson.url.clone(), lesson.file_path(i));
+    for i in 0..job.count {
+        let client = Rc::clone(&client);
+        let (url, path) = (job.url.clone(), job.path(i));
         workers.push(thread::spawn(move || {
-            downloader.download_image(&url, &path, i)
+            picture::download(&client, &url, &path)
         }));
     }
     let mut saved = 0;
@@ -35,6 +33,6 @@ fn main() -> anyhow::Result<()> {
             saved += 1;
         }
     }
-    say!("{saved} pictures saved by threads sharing one downloader");
-    lesson.finish(&[])
+    println!("{saved} pictures saved by threads sharing one client");
+    Ok(())
 }

@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use colored::Colorize;
 use workbook::lab::Record;
-use workbook::timeline::{most_at_once, read_printed_events};
-use workbook::{interrupt, process, temp, units};
+use workbook::{interrupt, process, units};
 
 /// How long a checked run may take. The exercises finish in about a second; a run
 /// that takes this long has a loop that never ends.
@@ -72,6 +71,9 @@ struct Exercise {
     /// Judged by the lab's record instead (the exercise is a plain program with a lab
     /// line): how many pictures, the server's latency, and the checks.
     watched: Option<Watched>,
+    /// Checks on the code itself (its comment lines left out), where the exercise is
+    /// about how it is written; not run on a program given with `--program`.
+    source_checks: Option<fn(&str) -> Vec<Check>>,
     /// Shipped so that it does not compile (the exercise is to make it compile), and
     /// what to say while it does not.
     broken_on_purpose: Option<&'static str>,
@@ -80,9 +82,7 @@ struct Exercise {
 /// A finished run of an exercise: its output and the folder it downloaded into.
 struct Run {
     output: Finished,
-    out: PathBuf,
     program: PathBuf,
-    source: PathBuf,
 }
 
 /// What a run printed and how it ended.
@@ -155,6 +155,8 @@ fn run_with_time_limit(mut command: Command, limit: Duration) -> std::io::Result
 struct Watched {
     count: usize,
     latency_ms: u64,
+    /// The pictures' width and height.
+    size: (u32, u32),
     checks: fn(&Record) -> Vec<Check>,
 }
 
@@ -184,6 +186,7 @@ const EXERCISES: [Exercise; 8] = [
         watched: Some(Watched {
             count: 5,
             latency_ms: 200,
+            size: (200, 3000),
             checks: |record| {
                 let at_once = record.most_in_flight();
                 vec![
@@ -207,6 +210,7 @@ const EXERCISES: [Exercise; 8] = [
                 ]
             },
         }),
+        source_checks: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -219,6 +223,7 @@ const EXERCISES: [Exercise; 8] = [
         watched: Some(Watched {
             count: 6,
             latency_ms: 200,
+            size: (200, 3000),
             checks: |record| {
                 let at_once = record.most_in_flight();
                 vec![
@@ -247,6 +252,7 @@ const EXERCISES: [Exercise; 8] = [
                 ]
             },
         }),
+        source_checks: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -259,6 +265,7 @@ const EXERCISES: [Exercise; 8] = [
         watched: Some(Watched {
             count: 5,
             latency_ms: 200,
+            size: (200, 3000),
             checks: |record| {
                 let all_done = record
                     .lines
@@ -305,6 +312,7 @@ const EXERCISES: [Exercise; 8] = [
                 ]
             },
         }),
+        source_checks: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -351,6 +359,7 @@ const EXERCISES: [Exercise; 8] = [
             checks
         },
         watched: None,
+        source_checks: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -358,63 +367,72 @@ const EXERCISES: [Exercise; 8] = [
         title: "every result through a channel",
         file: "ex11_channel.rs",
         chapter: "lesson11_rusts_own_tools",
-        args: &["--latency-ms", "200"],
-        checks: |run| {
-            let text = run.stdout();
-            let source = run.source();
-            let results = text
-                .lines()
-                .filter(|line| line.starts_with("result: picture"))
-                .count();
-            vec![
-                run.exited_ok(),
-                run.pictures(5),
-                check(
-                    results == 5 && text.contains("from 5 results"),
-                    format!("{results} of 5 results reached the main thread"),
-                    "every worker must send its result, and the main thread must read until \
-                     the channel closes: `for result in receiver` ends when every sender is gone.",
-                ),
-                check(
-                    !source.contains("Mutex") && source.contains("mpsc"),
-                    "the results travel through an mpsc channel, with no Mutex in the file",
-                    "use `std::sync::mpsc::channel()`; give each worker `sender.clone()` and \
-                     drop the original sender in main, or the loop over the receiver never ends.",
-                ),
-                check(
-                    most_at_once(&read_printed_events(&text)) == 5,
-                    "the 5 downloads still run at the same time",
-                    "start every worker before you read from the channel.",
-                ),
-            ]
-        },
-        watched: None,
+        args: &[],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 5,
+            latency_ms: 200,
+            size: (200, 3000),
+            checks: |record| {
+                let results = record
+                    .lines
+                    .iter()
+                    .filter(|line| line.text.starts_with("result: picture"))
+                    .count();
+                let total_line = record.lines.iter().any(|line| {
+                    line.text.starts_with("total: ") && line.text.ends_with("from 5 results")
+                });
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 5),
+                    check(
+                        results == 5 && total_line,
+                        format!("{results} of 5 results reached the main thread"),
+                        "every worker must send its result, and the main thread must read until \
+                         the channel closes: `for result in receiver` ends when every sender is gone.",
+                    ),
+                    check(
+                        record.most_in_flight() == 5,
+                        "the 5 downloads still run at the same time",
+                        "start every worker before you read from the channel.",
+                    ),
+                ]
+            },
+        }),
+        source_checks: Some(|source| {
+            vec![check(
+                !source.contains("Mutex") && source.contains("mpsc"),
+                "the results travel through an mpsc channel, with no Mutex in the file",
+                "use `std::sync::mpsc::channel()`; give each worker `sender.clone()` and \
+                 drop the original sender in main, or the loop over the receiver never ends.",
+            )]
+        }),
         broken_on_purpose: None,
     },
     Exercise {
         number: "11b",
-        title: "share one downloader between threads",
+        title: "share one client between threads",
         file: "ex11b_share_with_arc.rs",
         chapter: "lesson11_rusts_own_tools",
-        args: &["--latency-ms", "200"],
-        checks: |run| {
-            let text = run.stdout();
-            vec![
-                run.exited_ok(),
-                run.pictures(5),
-                check(
-                    text.contains("5 pictures saved by threads sharing one downloader"),
-                    "every thread saved its picture",
-                    "each thread needs its own clone of the shared handle.",
-                ),
-                check(
-                    most_at_once(&read_printed_events(&text)) == 5,
-                    "the 5 downloads run at the same time",
-                    "spawn every thread before joining any.",
-                ),
-            ]
-        },
-        watched: None,
+        args: &[],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 5,
+            latency_ms: 200,
+            size: (200, 3000),
+            checks: |record| {
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 5),
+                    check(
+                        record.most_in_flight() == 5,
+                        "the 5 downloads run at the same time",
+                        "spawn every thread before joining any.",
+                    ),
+                ]
+            },
+        }),
+        source_checks: None,
         broken_on_purpose: Some(
             "`Rc` counts its owners without atomic operations, so it is not `Send`: it may \
              not go to another thread. `std::sync::Arc` is the same idea, made thread-safe.",
@@ -425,37 +443,40 @@ const EXERCISES: [Exercise; 8] = [
         title: "two hundred pictures, at most twenty in flight",
         file: "ex12_at_most_20.rs",
         chapter: "lesson12_a_thousand_downloads",
-        args: &["--latency-ms", "100"],
-        checks: |run| {
-            let text = run.stdout();
-            let at_once = most_at_once(&read_printed_events(&text));
-            let whole = (0..200)
-                .filter(|i| {
-                    std::fs::read(run.out.join(format!("{i}.jpg")))
-                        .is_ok_and(|bytes| workbook::jpeg::size(&bytes).is_some())
-                })
-                .count();
-            vec![
-                run.exited_ok(),
-                check(
-                    whole == 200,
-                    format!("{whole} of 200 pictures are on disk, whole"),
-                    "every picture must be downloaded once: no number skipped, none twice.",
-                ),
-                check(
-                    at_once <= 20,
-                    format!("{at_once} downloads were in flight at once (at most 20 may)"),
-                    "one thread per picture puts all 200 in flight. Start AT_MOST workers that \
-                     each take the next picture number until none is left.",
-                ),
-                check(
-                    at_once >= 10,
-                    format!("{at_once} downloads overlap (about 20 should)"),
-                    "the downloads run nearly one at a time: start all the workers first.",
-                ),
-            ]
-        },
-        watched: None,
+        args: &[],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 200,
+            latency_ms: 100,
+            size: (200, 300),
+            checks: |record| {
+                let at_once = record.most_in_flight();
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 200),
+                    check(
+                        record.requests.len() == 200,
+                        format!(
+                            "the server got {} for 200 pictures",
+                            units::count(record.requests.len(), "request", "requests")
+                        ),
+                        "every picture must be downloaded once: no number skipped, none twice.",
+                    ),
+                    check(
+                        at_once <= 20,
+                        format!("the server answered {at_once} at once (at most 20 may)"),
+                        "one thread per picture puts all 200 in flight. Start AT_MOST workers that \
+                         each take the next picture number until none is left.",
+                    ),
+                    check(
+                        at_once >= 10,
+                        format!("{at_once} downloads overlap (about 20 should)"),
+                        "the downloads run nearly one at a time: start all the workers first.",
+                    ),
+                ]
+            },
+        }),
+        source_checks: None,
         broken_on_purpose: None,
     },
     Exercise {
@@ -463,26 +484,35 @@ const EXERCISES: [Exercise; 8] = [
         title: "a lock held too long",
         file: "ex13_narrow_the_lock.rs",
         chapter: "lesson13_when_parallel_loses",
-        args: &["--latency-ms", "200"],
-        checks: |run| {
-            let text = run.stdout();
-            let at_once = most_at_once(&read_printed_events(&text));
-            vec![
-                run.exited_ok(),
-                check(
-                    text.contains("4 files") && text.contains("total: "),
-                    "every picture arrived and the total was kept",
-                    "keep adding each size to the total: only move where the lock is taken.",
-                ),
-                check(
-                    at_once == 4,
-                    format!("{at_once} of 4 downloads ran at the same time (all 4 should)"),
-                    "the lock is taken before the download and held until it ends, so the \
-                     workers wait for each other. Download first; lock only to add.",
-                ),
-            ]
-        },
-        watched: None,
+        args: &[],
+        checks: |_| Vec::new(),
+        watched: Some(Watched {
+            count: 4,
+            latency_ms: 200,
+            size: (200, 3000),
+            checks: |record| {
+                let at_once = record.most_in_flight();
+                let total = record.lines.iter().any(|line| {
+                    line.text.starts_with("total: ") && line.text.ends_with("from 4 pictures")
+                });
+                vec![
+                    record_exited_ok(record),
+                    record_pictures(record, 4),
+                    check(
+                        total,
+                        "the total was kept",
+                        "keep adding each size to the total: only move where the lock is taken.",
+                    ),
+                    check(
+                        at_once == 4,
+                        format!("{at_once} of 4 downloads ran at the same time (all 4 should)"),
+                        "the lock is taken before the download and held until it ends, so the \
+                         workers wait for each other. Download first; lock only to add.",
+                    ),
+                ]
+            },
+        }),
+        source_checks: None,
         broken_on_purpose: None,
     },
 ];
@@ -490,15 +520,6 @@ const EXERCISES: [Exercise; 8] = [
 impl Run {
     /// The code of the program that ran (the exercise or its solution), without its
     /// comment lines: a word in a comment is not a use of it.
-    fn source(&self) -> String {
-        std::fs::read_to_string(&self.source)
-            .unwrap_or_default()
-            .lines()
-            .filter(|line| !line.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
     fn stdout(&self) -> String {
         String::from_utf8_lossy(&self.output.stdout).into_owned()
     }
@@ -518,20 +539,6 @@ impl Run {
                 format!("it exited with {}: {last_error}", self.output.status)
             },
             "read the last lines of its output above: they say what went wrong.",
-        )
-    }
-
-    fn pictures(&self, count: usize) -> Check {
-        let whole = (0..count)
-            .filter(|i| {
-                std::fs::read(self.out.join(format!("{i}.jpg")))
-                    .is_ok_and(|bytes| workbook::jpeg::size(&bytes).is_some())
-            })
-            .count();
-        check(
-            whole == count,
-            format!("{whole} of {count} pictures are on disk, whole"),
-            "some downloads did not finish. Every worker has to be waited for (joined).",
         )
     }
 }
@@ -690,7 +697,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
         );
         let mut command = program.clone();
         command.extend(exercise.args.iter().map(std::ffi::OsString::from));
-        return judge_watched(exercise, watched, &command, "your program");
+        return judge_watched(exercise, watched, &command, "your program", None);
     }
     if args.program.is_some() {
         println!(
@@ -759,32 +766,15 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             watched,
             &command,
             &format!("{folder}/{}", exercise.file),
+            Some(&root.join(folder).join(exercise.file)),
         );
-    }
-    // A scratch folder, removed afterwards (and on Ctrl-C).
-    let out = temp::new_name(&std::env::temp_dir(), &format!("check-{binary}"));
-    if interrupt::create_temp_folder(&out).is_err() {
-        println!(
-            "  {} cannot make a temporary folder to run it in\n",
-            "✗".red()
-        );
-        return false;
     }
     let mut command = Command::new(&program);
-    command
-        .args(exercise.args)
-        .arg("--out")
-        .arg(&out)
-        .env("NO_COLOR", "1");
+    command.args(exercise.args).env("NO_COLOR", "1");
     let finished = run_with_time_limit(command, TIME_LIMIT);
-    let remove_scratch = || {
-        let _ = std::fs::remove_dir_all(&out);
-        interrupt::forget_temp_folder(&out);
-    };
     let output = match finished {
         Ok(Some(output)) => output,
         Ok(None) => {
-            remove_scratch();
             println!(
                 "  {} it did not finish within {} s, the limit for a checked run, and was stopped",
                 "✗".red(),
@@ -798,19 +788,12 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             return false;
         }
         Err(error) => {
-            remove_scratch();
             println!("  {} {binary} could not be started: {error}\n", "✗".red());
             return false;
         }
     };
-    let run = Run {
-        output,
-        out: out.clone(),
-        program,
-        source: root.join(folder).join(exercise.file),
-    };
+    let run = Run { output, program };
     let checks = (exercise.checks)(&run);
-    remove_scratch();
     print_checks(&checks, exercise, &format!("{folder}/{}", exercise.file))
 }
 
@@ -848,6 +831,7 @@ fn judge_watched(
     watched: Watched,
     command: &[std::ffi::OsString],
     what: &str,
+    source: Option<&Path>,
 ) -> bool {
     use workbook::lab::run::{Setting, watch};
     use workbook::server::{PictureServer, ServerConfig};
@@ -868,7 +852,7 @@ fn judge_watched(
             return false;
         }
     };
-    let url = server.picture_url(200, 3000);
+    let url = server.picture_url(watched.size.0, watched.size.1);
     let setting = Setting {
         url: &url,
         out: out.path(),
@@ -885,8 +869,26 @@ fn judge_watched(
             return false;
         }
     };
-    let checks = (watched.checks)(&record);
+    let mut checks = (watched.checks)(&record);
+    if let Some(source_checks) = exercise.source_checks {
+        match source {
+            Some(path) => checks.extend(source_checks(&without_comments(path))),
+            None => {
+                println!("  (the code itself is not checked for a program given with --program)")
+            }
+        }
+    }
     print_checks(&checks, exercise, what)
+}
+
+/// The code of a file without its comment lines: a word in a comment is not a use of it.
+fn without_comments(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
