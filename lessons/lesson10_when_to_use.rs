@@ -170,9 +170,10 @@ pub fn count_primes(below: u64) -> usize {
         .count()
 }
 
-/// `2.1 µs`, `11.01 ms`, `2.429 s`.
+/// `56 ns`, `2.1 µs`, `11.01 ms`, `2.429 s`.
 fn shown(time: Duration) -> String {
     match time.as_secs_f64() {
+        s if s < 1e-6 => format!("{:.0} ns", s * 1e9),
         s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
         s if s < 1.0 => format!("{:.2} ms", s * 1e3),
         s => format!("{s:.3} s"),

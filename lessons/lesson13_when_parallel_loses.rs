@@ -12,13 +12,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use rayon::prelude::*;
-use workbook::process::Task;
-use workbook::units::duration;
-use workbook::{Process, cli, cpus, process, say};
 
-const NAME: &str = env!("CARGO_CRATE_NAME");
-const ABOUT: &str = "Lesson 13: when parallel loses: too small, a held lock, uneven work, too many workers, Amdahl.";
-
+/// Lesson 13: when parallel loses: too small, a held lock, uneven work, too many
+/// workers, Amdahl.
 #[derive(Parser)]
 struct Args {
     /// How long one unit of CPU work takes, in ms (the lock, uneven and Amdahl parts).
@@ -26,21 +22,18 @@ struct Args {
     unit_ms: u64,
 }
 
-/// A child that does nothing: what starting a process costs.
-const NOTHING: Task = Task {
-    name: "nothing",
-    run: |_| Ok(()),
-};
-
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
-    process::init(&[NOTHING]); // the main guard
-    let args: Args = cli::parse(NAME, ABOUT);
-    let cpus = cpus::available();
+    // The main guard: a run with `--child` is the child that does nothing (part 1).
+    if std::env::args().nth(1).as_deref() == Some("--child") {
+        return Ok(());
+    }
+    let args = Args::parse();
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
     let unit = calibrate(Duration::from_millis(args.unit_ms));
-    say!(
+    println!(
         "{cpus} CPUs available; one unit of work is {} of counting",
-        duration(Duration::from_millis(args.unit_ms))
+        shown(Duration::from_millis(args.unit_ms))
     );
 
     too_small_to_split()?;
@@ -87,7 +80,7 @@ fn best_of(times: usize, mut f: impl FnMut()) -> Duration {
 /// Summing numbers: rayon pays for splitting the work and waking its threads, which
 /// a short sum never earns back. Where is the crossover on this machine?
 fn too_small_to_split() -> anyhow::Result<()> {
-    say!("\n1. Too small to split: sum a vector with iter() and par_iter()");
+    println!("\n1. Too small to split: sum a vector with iter() and par_iter()");
     let mut crossover = None;
     for size in [100usize, 1_000, 10_000, 100_000, 1_000_000, 10_000_000] {
         let numbers: Vec<u64> = (0..size as u64).collect();
@@ -98,28 +91,28 @@ fn too_small_to_split() -> anyhow::Result<()> {
             black_box(numbers.par_iter().sum::<u64>());
         });
         let speedup = serial.as_secs_f64() / parallel.as_secs_f64().max(1e-12);
-        say!(
+        println!(
             "   {size:>10} numbers: iter {:>10}, par_iter {:>10}, speedup {speedup:.2}x",
-            duration(serial),
-            duration(parallel)
+            shown(serial),
+            shown(parallel)
         );
         if speedup > 1.0 && crossover.is_none() {
             crossover = Some(size);
         }
     }
     match crossover {
-        Some(size) => say!("   => par_iter starts to win at about {size} numbers here"),
-        None => say!("   => par_iter never won here"),
+        Some(size) => println!("   => par_iter starts to win at about {size} numbers here"),
+        None => println!("   => par_iter never won here"),
     }
     // The same question for processes: a job must be longer than a process's start.
     let start_cost = best_of(10, || {
-        let _ = Process::new(&NOTHING)
-            .start()
-            .and_then(|child| child.join());
+        let child = std::env::current_exe()
+            .and_then(|me| std::process::Command::new(me).arg("--child").status());
+        black_box(child.ok());
     });
-    say!(
+    println!(
         "   a process starts and ends in {}: a job shorter than that is not worth one",
-        duration(start_cost)
+        shown(start_cost)
     );
     Ok(())
 }
@@ -168,7 +161,7 @@ fn draw(rows: &[(String, Vec<(Duration, Duration)>)], total: Duration) {
             let b = column(to).clamp(a + 1, WIDTH);
             line[a..b].fill('#');
         }
-        say!("   {label} |{}|", line.iter().collect::<String>());
+        println!("   {label} |{}|", line.iter().collect::<String>());
     }
 }
 
@@ -184,7 +177,7 @@ fn job_rows(spans: &[(Duration, Duration)]) -> Vec<(String, Vec<(Duration, Durat
 /// parallel program back into a sequential one. Narrowing the lock to the update fixes it.
 fn a_lock_held_while_working(cpus: usize, unit: u64) {
     let jobs = vec![unit; cpus.max(2)];
-    say!(
+    println!(
         "\n2. A lock held while working: {} threads, one unit of work each",
         jobs.len()
     );
@@ -193,16 +186,16 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
         let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
         *total = total.wrapping_add(work(n)); // the work is done under the lock
     });
-    say!("   the lock held during the work: {}", duration(wide));
+    println!("   the lock held during the work: {}", shown(wide));
     draw(&job_rows(&spans), wide);
     let (narrow, spans) = on_threads(jobs.len(), &jobs, |n| {
         let result = work(n); // the work outside the lock
         let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
         *total = total.wrapping_add(result);
     });
-    say!(
+    println!(
         "   the lock held only for the update: {}, {:.1}x faster",
-        duration(narrow),
+        shown(narrow),
         wide.as_secs_f64() / narrow.as_secs_f64().max(1e-9)
     );
     draw(&job_rows(&spans), narrow);
@@ -213,7 +206,7 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
 /// Jobs of uneven size: split into fixed halves, one worker gets the big job and
 /// more; the other finishes early and idles. rayon's work stealing lets it help.
 fn uneven_work(cpus: usize, unit: u64) {
-    say!(
+    println!(
         "\n3. Uneven work: jobs of 6, 1, 1, 1, 1, 1, 1, 1 units on {}",
         if cpus == 1 {
             "1 worker".to_string()
@@ -265,16 +258,12 @@ fn uneven_work(cpus: usize, unit: u64) {
     let stealing_rows = worker_rows(busy.into_inner().unwrap_or_else(|p| p.into_inner()));
 
     let ratio = |t: Duration| sequential.as_secs_f64() / t.as_secs_f64().max(1e-9);
-    say!("   sequential {}", duration(sequential));
-    say!(
-        "   fixed chunks {}: {:.2}x",
-        duration(chunks),
-        ratio(chunks)
-    );
+    println!("   sequential {}", shown(sequential));
+    println!("   fixed chunks {}: {:.2}x", shown(chunks), ratio(chunks));
     draw(&chunk_rows, chunks);
-    say!(
+    println!(
         "   rayon (work stealing) {}: {:.2}x",
-        duration(stealing),
+        shown(stealing),
         ratio(stealing)
     );
     draw(&stealing_rows, stealing);
@@ -301,7 +290,7 @@ fn worker_rows(
 /// CPU-bound jobs on 1 to 4x the CPUs: throughput stops growing at the CPU count,
 /// while each job takes longer because the workers take turns.
 fn too_many_workers(cpus: usize, unit: u64) {
-    say!("\n4. Too many workers: {} jobs of one unit", 4 * cpus);
+    println!("\n4. Too many workers: {} jobs of one unit", 4 * cpus);
     let jobs = vec![unit; 4 * cpus];
     let mut workers = 1;
     while workers <= 4 * cpus {
@@ -313,12 +302,12 @@ fn too_many_workers(cpus: usize, unit: u64) {
             .map(|(a, b)| (*b - *a).as_secs_f64())
             .sum::<f64>()
             / spans.len() as f64;
-        say!(
+        println!(
             "   {workers:>2} worker{}: {:>10} in all, {:>6.1} jobs/s, each job {:>10}",
             if workers == 1 { "" } else { "s" },
-            duration(total),
+            shown(total),
             jobs.len() as f64 / total.as_secs_f64(),
-            duration(Duration::from_secs_f64(per_job))
+            shown(Duration::from_secs_f64(per_job))
         );
         workers *= 2;
     }
@@ -330,7 +319,7 @@ fn too_many_workers(cpus: usize, unit: u64) {
 /// units split among the workers. Amdahl: speedup(n) = 1 / (s + (1 - s) / n), where
 /// s is the serial share. We fit s from the measured speedups, and compare.
 fn amdahl(cpus: usize, unit: u64) {
-    say!("\n5. Amdahl: 2 units serial, then 8 units split among n workers");
+    println!("\n5. Amdahl: 2 units serial, then 8 units split among n workers");
     let job = |workers: usize| {
         black_box(work(2 * unit)); // the serial part
         let share = 8 * unit / workers as u64;
@@ -346,10 +335,10 @@ fn amdahl(cpus: usize, unit: u64) {
         let took = best_of(2, || job(workers));
         let speedup = one.as_secs_f64() / took.as_secs_f64().max(1e-9);
         points.push((workers as f64, speedup));
-        say!(
+        println!(
             "   {workers:>2} worker{}: {:>10}, speedup {speedup:.2}x",
             if workers == 1 { "" } else { "s" },
-            duration(took)
+            shown(took)
         );
     }
     // 1/S = s + (1 - s)/n  <=>  1/S - 1/n = s (1 - 1/n): a line through 0, fitted by
@@ -365,8 +354,8 @@ fn amdahl(cpus: usize, unit: u64) {
     } else {
         1.0
     };
-    say!("   fitted serial share s = {serial:.2} (the job's own: 2 of 10 units = 0.20)");
-    say!(
+    println!("   fitted serial share s = {serial:.2} (the job's own: 2 of 10 units = 0.20)");
+    println!(
         "   predicted ceiling 1/s = {}; best measured {:.2}x",
         if serial > 0.0 {
             format!("{:.1}x", 1.0 / serial)
@@ -376,7 +365,19 @@ fn amdahl(cpus: usize, unit: u64) {
         points.iter().map(|p| p.1).fold(0.0, f64::max)
     );
     if cpus == 1 {
-        say!("   one CPU: the workers take turns, nothing runs at once: no speedup to fit, s = 1");
+        println!(
+            "   one CPU: the workers take turns, nothing runs at once: no speedup to fit, s = 1"
+        );
     }
 }
 // ANCHOR_END: amdahl
+
+/// `56 ns`, `2.1 µs`, `11.01 ms`, `2.429 s`.
+fn shown(time: Duration) -> String {
+    match time.as_secs_f64() {
+        s if s < 1e-6 => format!("{:.0} ns", s * 1e9),
+        s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
+        s => format!("{s:.3} s"),
+    }
+}

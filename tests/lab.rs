@@ -557,7 +557,14 @@ fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
 
 #[test]
 #[ignore = "builds a crate outside the workspace; CI runs it"]
-fn ejected_lessons_01_02_03_08_09_10_11_run_on_their_own() {
+fn ejected_lessons_01_02_03_08_09_10_11_13_run_on_their_own() {
+    let lesson13 = common::eject("lesson13_when_parallel_loses.rs", "lesson13");
+    let mut command = Command::new(&lesson13);
+    command.args(["--unit-ms", "2"]);
+    let output = output_within(command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("5. Amdahl"));
+
     let lesson11 = common::eject("lesson11_rusts_own_tools.rs", "lesson11");
     let record = watch_ejected(&lesson11, &["--messages", "1000", "--increments", "1000"]);
     assert_eq!(record.requests.len(), 25, "five parts, five downloads each");

@@ -78,7 +78,7 @@ fn every_lesson_begins_with_the_guard() {
         // with its guard: a call, or reading its arguments to look for the marker.
         assert!(
             first_statement.starts_with("workbook::lab::watch")
-                // Lessons 12 and 13, until they move onto the lab.
+                // Lesson 12, until it moves onto the lab.
                 || first_statement.starts_with("process::init(")
                 || first_statement.starts_with("run_child_if_asked()")
                 || first_statement.starts_with("picture::run_child_if_asked()")

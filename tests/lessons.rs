@@ -450,3 +450,31 @@ fn lesson10_measures_three_kinds_of_work_four_ways() {
         assert!(record.processes.len() > 4, "{:?}", record.processes);
     }
 }
+
+const LESSON13: &str = env!("CARGO_BIN_EXE_lesson13");
+
+#[test]
+fn lesson13_runs_its_five_ways_of_losing_and_fits_a_serial_share() {
+    let output = common::run(LESSON13, &["--unit-ms", "2"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    for part in [
+        "1. Too small to split",
+        "2. A lock held while working",
+        "3. Uneven work",
+        "4. Too many workers",
+        "5. Amdahl",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    // Behaviour, not speed: a share between 0 and 1 is fitted (or one CPU says why not).
+    let fitted = text
+        .split("fitted serial share s = ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|share| share.parse::<f64>().ok());
+    match fitted {
+        Some(share) => assert!((0.0..=1.0).contains(&share), "{text}"),
+        None => assert!(text.contains("one CPU"), "{text}"),
+    }
+}
