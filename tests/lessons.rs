@@ -167,7 +167,9 @@ fn lesson07_with_join_says_done_only_when_done() {
 #[test]
 fn lesson09_measures_one_to_twice_the_available_workers() {
     let place = common::Place::new();
-    let output = place.watch(LESSON09, &["--latency-ms", "10", "--jobs", "4"]);
+    // 100 ms: long enough that the largest pool's 4 downloads overlap even when the
+    // machine is busy with other tests (at 10 ms one run saw only 3 at once).
+    let output = place.watch(LESSON09, &["--latency-ms", "100", "--jobs", "4"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
     let available = workbook::cpus::available();
@@ -429,7 +431,7 @@ fn lesson08_with_the_guard_makes_two_processes() {
 #[test]
 fn lesson10_measures_three_kinds_of_work_four_ways() {
     let place = common::Place::new();
-    let output = place.watch(LESSON10, &["--latency-ms", "10", "--jobs", "4"]);
+    let output = place.watch(LESSON10, &["--latency-ms", "100", "--jobs", "4"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
     for row in ["tiny: i * 2", "computing: primes", "waiting: download"] {
