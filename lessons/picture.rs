@@ -18,9 +18,9 @@ use reqwest::blocking::Client;
 /// The tutorial's picture, when nothing says which.
 pub const TUTORIAL_URL: &str = "https://picsum.photos/200/3000";
 /// No picture of ours is near this; an answer larger than this is refused.
-const LARGEST: u64 = 25_000_000;
+pub const LARGEST: u64 = 25_000_000;
 /// A download that has not ended after this long is given up.
-const TIME_LIMIT: Duration = Duration::from_secs(30);
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// What to download, where to, how many: from `PICTURES_URL`, `PICTURES_DIR` and
 /// `PICTURES_COUNT` (the workbook's lab sets them), else the tutorial's five pictures.
@@ -76,17 +76,7 @@ pub fn download(client: &Client, url: &str, path: &Path) -> anyhow::Result<usize
         .send()
         .and_then(|response| response.error_for_status())
         .map_err(|error| anyhow!("{shown}: {}", reason(&error.without_url())))?;
-    let media_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .map(|value| value.to_str().unwrap_or("a Content-Type that is not text"));
-    // A media type ignores case and may carry parameters: `IMAGE/JPEG; q=1` is a JPEG.
-    if let Some(media_type) = media_type {
-        let bare = media_type.split(';').next().unwrap_or("").trim();
-        if !bare.eq_ignore_ascii_case("image/jpeg") && !bare.eq_ignore_ascii_case("image/jpg") {
-            bail!("{shown}: got {}, not a JPEG", media_type.escape_debug());
-        }
-    }
+    refuse_what_is_not_a_jpeg(&shown, response.headers())?;
     let mut response = response;
     let mut body = Vec::new();
     let mut piece = [0; 64 * 1024];
@@ -110,6 +100,25 @@ pub fn download(client: &Client, url: &str, path: &Path) -> anyhow::Result<usize
     }
     write_whole(path, &body)?;
     Ok(body.len())
+}
+
+/// An answer that says it is something else than a JPEG (an HTML error page) is
+/// refused before its body is read. No media type at all is let through: the body's
+/// check decides.
+pub fn refuse_what_is_not_a_jpeg(
+    shown: &str,
+    headers: &reqwest::header::HeaderMap,
+) -> anyhow::Result<()> {
+    let Some(value) = headers.get(reqwest::header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let media_type = value.to_str().unwrap_or("a Content-Type that is not text");
+    // A media type ignores case and may carry parameters: `IMAGE/JPEG; q=1` is a JPEG.
+    let bare = media_type.split(';').next().unwrap_or("").trim();
+    if !bare.eq_ignore_ascii_case("image/jpeg") && !bare.eq_ignore_ascii_case("image/jpg") {
+        bail!("{shown}: got {}, not a JPEG", media_type.escape_debug());
+    }
+    Ok(())
 }
 
 /// The main guard of a lesson that starts child processes: a child is the same
@@ -178,7 +187,7 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// `url` without the password it may carry (`http://me:secret@host/` -> `http://me@host/`).
-fn without_password(url: &str) -> String {
+pub fn without_password(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) => {
             let _ = parsed.set_password(None);
@@ -189,7 +198,7 @@ fn without_password(url: &str) -> String {
 }
 
 /// An error and its causes in one line: `error sending request: connection refused`.
-fn reason(error: &dyn std::error::Error) -> String {
+pub fn reason(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(inner) = cause {

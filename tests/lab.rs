@@ -557,7 +557,18 @@ fn ejected_lessons_05_and_07_run_on_their_own_and_pass_the_same_checks() {
 
 #[test]
 #[ignore = "builds a crate outside the workspace; CI runs it"]
-fn ejected_lessons_01_02_03_08_09_10_11_13_run_on_their_own() {
+fn ejected_lessons_01_02_03_08_09_10_11_12_13_run_on_their_own() {
+    // On its own, without `--mode`, lesson 12 runs its five ways in one process.
+    let lesson12 = common::eject("lesson12_a_thousand_downloads.rs", "lesson12");
+    let record = watch_ejected(&lesson12, &["--rayon-count", "2"]);
+    assert_eq!(
+        record.requests.len(),
+        4 * 5 + 2,
+        "five pictures four ways, rayon two"
+    );
+    assert_eq!(record.whole_pictures(), 5);
+    assert!(record.broken_files().is_empty());
+
     let lesson13 = common::eject("lesson13_when_parallel_loses.rs", "lesson13");
     let mut command = Command::new(&lesson13);
     command.args(["--unit-ms", "2"]);

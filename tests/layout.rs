@@ -78,12 +78,11 @@ fn every_lesson_begins_with_the_guard() {
         // with its guard: a call, or reading its arguments to look for the marker.
         assert!(
             first_statement.starts_with("workbook::lab::watch")
-                // Lesson 12, until it moves onto the lab.
-                || first_statement.starts_with("process::init(")
                 || first_statement.starts_with("run_child_if_asked()")
                 || first_statement.starts_with("picture::run_child_if_asked()")
                 || first_statement.starts_with("let args: Vec<String> = env::args().collect()")
-                || first_statement.starts_with("if std::env::args().nth(1).as_deref() == Some(\"--child\")"),
+                || first_statement
+                    .starts_with("if std::env::args().nth(1).as_deref() == Some(\"--child\")"),
             "{stem}: main must begin with the guard or the lab line, not {first_statement:?}"
         );
     }

@@ -103,9 +103,6 @@ struct Pair {
     python: &'static str,
     rust: &'static str,
     rust_args: &'static [&'static str],
-    /// The lesson takes `--url`, `--count` and `--out` rather than reading the lab's
-    /// environment (a lesson not yet moved onto the lab).
-    rust_flags: bool,
 }
 
 const PAIRS: [Pair; 4] = [
@@ -114,28 +111,24 @@ const PAIRS: [Pair; 4] = [
         python: "sequential.py",
         rust: "lesson04",
         rust_args: &[],
-        rust_flags: false,
     },
     Pair {
         lesson: "05 naive",
         python: "naive.py",
         rust: "lesson05",
         rust_args: &[],
-        rust_flags: false,
     },
     Pair {
         lesson: "06 fixed",
         python: "fixed.py",
         rust: "lesson06",
         rust_args: &[],
-        rust_flags: false,
     },
     Pair {
         lesson: "07 join omitted",
         python: "join_omitted.py",
         rust: "lesson07",
         rust_args: &[],
-        rust_flags: false,
     },
 ];
 
@@ -168,19 +161,8 @@ impl Bench {
     /// Runs `command` under the lab, `count` pictures from `url` into a fresh folder.
     /// With `flags`, the folder, URL and count are also given as `--out`, `--url` and
     /// `--count`.
-    fn watch(
-        &self,
-        url: &str,
-        count: u32,
-        mut command: Vec<OsString>,
-        flags: bool,
-    ) -> anyhow::Result<Record> {
+    fn watch(&self, url: &str, count: u32, command: Vec<OsString>) -> anyhow::Result<Record> {
         let out = tempfile::tempdir_in(self.scratch.path())?;
-        if flags {
-            command.extend(["--url".into(), url.into(), "--count".into()]);
-            command.extend([count.to_string().into(), "--out".into()]);
-            command.push(out.path().into());
-        }
         let setting = Setting {
             url,
             out: out.path(),
@@ -262,9 +244,9 @@ fn run(args: &Args) -> anyhow::Result<()> {
         "lesson", "Py", "Rust", "Py", "Rust", "Py", "Rs", "Py", "Rs", "Py", "Rs"
     ));
     for pair in &PAIRS {
-        let py = bench.watch(&url, args.count, python_program(pair.python, &[]), false)?;
+        let py = bench.watch(&url, args.count, python_program(pair.python, &[]))?;
         let rust = rust_program(pair.rust, pair.rust_args)?;
-        let rs = bench.watch(&url, args.count, rust, pair.rust_flags)?;
+        let rs = bench.watch(&url, args.count, rust)?;
         say(format!(
             "{:<15} | {:>6}   {:>6} | {:>6}   {:>6} | {:>3} {:>3} | {:>3} {:>3} | {:>3} {:>3}",
             pair.lesson,
@@ -307,7 +289,6 @@ fn run(args: &Args) -> anyhow::Result<()> {
             &small,
             args.many,
             python_program("thousand.py", &["--way", way]),
-            false,
         )?;
         let name = name.replace('N', &args.many.to_string());
         say(way_row("Python", &name, &record));
@@ -319,7 +300,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
     }
     for way in RUST_WAYS {
         let lesson12 = rust_program("lesson12", &["--mode", way])?;
-        let record = bench.watch(&small, args.many, lesson12, true)?;
+        let record = bench.watch(&small, args.many, lesson12)?;
         say(way_row("Rust", way, &record));
         tables.ways.push(WayRow {
             language: "Rust",

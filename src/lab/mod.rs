@@ -64,6 +64,11 @@ pub struct Options {
     pub time_limit: Duration,
     /// Run the program again with these arguments and print the speedup.
     pub compare: Option<Vec<OsString>>,
+    /// Run the program once per way, with `FLAG WAY` added, unless its arguments
+    /// already name one (`watch_each_way`).
+    pub each_way: Option<(String, Vec<String>)>,
+    /// The local server's picture: width and height.
+    pub picture: (u32, u32),
     /// Show the lab's help.
     pub help: bool,
 }
@@ -81,6 +86,8 @@ impl Default for Options {
             record: None,
             time_limit: Duration::from_secs(120),
             compare: None,
+            each_way: None,
+            picture: (200, 3000),
             help: false,
         }
     }
@@ -89,7 +96,7 @@ impl Default for Options {
 /// The lab's options, for `--help`.
 pub const HELP: &str = "\
 The lab's options (the program's own come after, or are listed below):
-      --count N            how many pictures (PICTURES_COUNT) [default: 5]
+      --count N            how many pictures (PICTURES_COUNT) [default: 5; 1000 for lesson 12]
       --latency-ms MS      the local server's wait before each answer [default: 300]
       --bandwidth-kbps K   cap the local server's speed, in kilobytes per second
       --fault N:KIND       make the local server's request N fail: a status (404, 503...),
@@ -250,21 +257,47 @@ fn set(options: &mut Options, flag: &str, value: OsString) -> Result<(), UsageEr
 /// this becomes the lab, runs the program again as the watched one, and exits with
 /// its status; in the watched run it returns at once and does nothing.
 pub fn watch() {
-    watch_with(None);
+    watch_with_compare(None);
 }
 
 /// [`watch`], and afterwards the program is run once more with `args` instead of its
 /// own arguments (against the same server, into a scratch folder), and the speedup of
 /// the first run over the second is printed. `--no-compare` skips it.
 pub fn watch_compared_with(args: &[&str]) {
-    watch_with(Some(args.iter().map(OsString::from).collect()));
+    watch_with_compare(Some(args.iter().map(OsString::from).collect()));
 }
 
-fn watch_with(compare: Option<Vec<OsString>>) {
+/// The lab line of a program that does one job several ways (lesson 12): unless its
+/// arguments already name a way with `flag`, the program runs once per way, with
+/// `flag WAY` added, each run watched on its own (its time, CPU time and memory are
+/// its own) against the same server, and the lab prints one table of them. The
+/// default is a thousand small pictures (200x300, about 23 KB: the disk must not be
+/// what limits), and the lab raises its open-files limit as far as it may, for its
+/// server's connections and the program's.
+pub fn watch_each_way(flag: &str, ways: &[&str]) {
+    watch_with(Options {
+        count: 1000,
+        picture: (200, 300),
+        each_way: Some((
+            flag.into(),
+            ways.iter().map(|way| way.to_string()).collect(),
+        )),
+        ..Options::default()
+    });
+}
+
+fn watch_with_compare(compare: Option<Vec<OsString>>) {
+    watch_with(Options {
+        compare,
+        ..Options::default()
+    });
+}
+
+fn watch_with(defaults: Options) {
     if std::env::var_os(WATCHED).is_some() {
         return;
     }
-    let code = run::as_lab_of_this_program(compare);
+    let code = run::as_lab_of_this_program(defaults);
     std::process::exit(code);
 }
 

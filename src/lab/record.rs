@@ -41,6 +41,11 @@ pub struct Record {
     pub peak_memory: Option<u64>,
     /// The same program run again for comparison (`watch_compared_with`), if it was.
     pub comparison: Option<Comparison>,
+    /// One record per way, for a program watched once per way (`watch_each_way`);
+    /// then the fields above are the sums, and `requests`, `processes`, `lines` and
+    /// `files` are each way's own, in its record here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ways: Vec<Record>,
 }
 
 /// How a process ended: an exit code, or the signal that ended it, or not known (a
@@ -61,7 +66,7 @@ impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.code, self.signal) {
             (Some(code), _) => write!(f, "exit {code}"),
-            (None, Some(signal)) => write!(f, "killed by signal {signal}"),
+            (None, Some(signal)) => write!(f, "signal {signal}"),
             (None, None) => write!(f, "ended"),
         }
     }
@@ -269,6 +274,7 @@ mod tests {
             cpu: None,
             peak_memory: None,
             comparison: None,
+            ways: Vec::new(),
         };
         assert_eq!(record.most_in_flight(), 2);
         record.requests.clear();

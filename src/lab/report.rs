@@ -13,6 +13,9 @@ const MOST_ROWS: usize = 20;
 
 /// The whole report.
 pub fn summary(record: &Record) -> String {
+    if !record.ways.is_empty() {
+        return ways(record);
+    }
     let mut text = String::new();
     if !record.requests.is_empty() {
         text.push_str(&timeline(record));
@@ -204,4 +207,123 @@ fn facts(record: &Record) -> String {
     }
     lines.push(format!("total {:.2} s", record.wall));
     lines.join("\n")
+}
+
+/// A program run once per way (`watch_each_way`): one row a way. Each run's time
+/// against the fastest of those that brought every picture, its tree's CPU time and
+/// peak memory, what one request in flight cost (the peak above the smallest run's,
+/// which every way pays anyway, shared among the most in flight), and how many were
+/// in flight over the run.
+fn ways(record: &Record) -> String {
+    let whole = |run: &Record| run.whole_pictures() == run.count && run.exit.success();
+    let fastest = record
+        .ways
+        .iter()
+        .filter(|run| whole(run))
+        .map(|run| run.wall)
+        .fold(f64::INFINITY, f64::min);
+    let baseline = record
+        .ways
+        .iter()
+        .filter_map(|run| run.peak_memory)
+        .min()
+        .unwrap_or(0);
+    let mut text = format!(
+        "\n{} pictures a way, each way a run of its own:\n\
+         way        pictures      wall  vs fastest       CPU  peak MB  per request  at once  in flight over the run\n",
+        record.count
+    );
+    for run in &record.ways {
+        let way = run.program.last().map_or("?", String::as_str);
+        let vs = if whole(run) && fastest.is_finite() {
+            format!("{:.1}x", run.wall / fastest.max(1e-9))
+        } else {
+            "-".into()
+        };
+        let cpu = run.cpu.map_or("n/a".into(), seconds);
+        let mb = run
+            .peak_memory
+            .map_or("n/a".into(), |bytes| format!("{:.1}", bytes as f64 / 1e6));
+        let at_once = run.most_in_flight();
+        let per_request = match run.peak_memory {
+            Some(bytes) if record.ways.len() > 1 => {
+                let each = bytes.saturating_sub(baseline) / at_once.max(1) as u64;
+                if each >= 1_000_000 {
+                    format!("{:.1} MB", each as f64 / 1e6)
+                } else {
+                    format!("{} KB", each / 1000)
+                }
+            }
+            _ => "n/a".into(),
+        };
+        text.push_str(&format!(
+            "{way:<10} {:>8} {:>9} {vs:>11} {cpu:>9} {mb:>8} {per_request:>12} {at_once:>8}  |{}|\n",
+            run.whole_pictures(),
+            seconds(run.wall),
+            in_flight_profile(run, 30),
+        ));
+    }
+    text.push_str(&format!(
+        "(pictures: whole ones written; at once: requests the server was answering at once;\n \
+         per request: peak memory above the smallest run's, {:.1} MB, / at once)\n",
+        baseline as f64 / 1e6
+    ));
+    let failed: Vec<String> = record
+        .ways
+        .iter()
+        .filter(|run| !run.exit.success())
+        .map(|run| {
+            format!(
+                "{} ({})",
+                run.program.last().map_or("?", String::as_str),
+                run.exit
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        text.push_str(&format!("failed: {}\n", failed.join(", ")));
+    }
+    text.push_str(&format!("total {:.2} s", record.wall));
+    text
+}
+
+/// `0.412 s`, `86.3 ms`.
+fn seconds(time: f64) -> String {
+    crate::units::duration(std::time::Duration::from_secs_f64(time.max(0.0)))
+}
+
+/// How many requests were in flight over the run, as `width` characters, each the
+/// most during its slice of the run, from ` ` (none) and `.` (few) to `@` (the
+/// most). A thousand rows would be unreadable: this is one.
+pub fn in_flight_profile(record: &Record, width: usize) -> String {
+    let mut changes: Vec<(f64, i64)> = record
+        .requests
+        .iter()
+        .flat_map(|request| [(request.start, 1), (request.end, -1)])
+        .collect();
+    // At a tie an end comes first, as in `most_in_flight`.
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
+        return " ".repeat(width);
+    };
+    let (from, span) = (first.0, (last.0 - first.0).max(1e-6));
+    // Each slot: the most in flight at any moment of it, the count carried over from
+    // the slot before included.
+    let mut most = vec![0i64; width];
+    let (mut now, mut next) = (0i64, 0);
+    for (slot, most) in most.iter_mut().enumerate() {
+        let slot_end = from + span * (slot + 1) as f64 / width as f64;
+        *most = now;
+        while next < changes.len() && (changes[next].0 <= slot_end || slot == width - 1) {
+            now += changes[next].1;
+            *most = (*most).max(now);
+            next += 1;
+        }
+    }
+    let peak = most.iter().copied().max().unwrap_or(0).max(1);
+    const LEVELS: &[u8] = b" .:-=+*#%@";
+    let top = LEVELS.len() as i64 - 1;
+    most.iter()
+        .map(|&n| LEVELS[((n.max(0) * top + peak - 1) / peak) as usize] as char)
+        .collect()
 }

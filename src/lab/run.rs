@@ -20,17 +20,13 @@ use crate::server::{PictureServer, ServerConfig};
 const GRACE: Duration = Duration::from_millis(500);
 
 /// What `watch` does in the run a learner started: the lab of this same program.
-pub fn as_lab_of_this_program(compare: Option<Vec<OsString>>) -> i32 {
+pub fn as_lab_of_this_program(defaults: Options) -> i32 {
     let program = match std::env::current_exe() {
         Ok(program) => program,
         Err(error) => {
             eprintln!("lab: cannot find this program's own file: {error}");
             return 1;
         }
-    };
-    let defaults = Options {
-        compare,
-        ..Options::default()
     };
     let (options, args) = match super::split_args(std::env::args_os().skip(1), defaults) {
         Ok(split) => split,
@@ -74,6 +70,20 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         .out
         .clone()
         .unwrap_or_else(|| Path::new("downloads").join(&name));
+    // A run per way draws no trace: a trace shows one run.
+    let each_way = match &options.each_way {
+        Some((flag, ways)) if !names_a_way(command, flag) => {
+            if let Some(path) = &options.trace {
+                anyhow::bail!(
+                    "--trace {}: a trace shows one run; add {flag} WAY ({})",
+                    shown(path),
+                    ways.join(", ")
+                );
+            }
+            Some((flag.as_str(), ways.as_slice()))
+        }
+        _ => None,
+    };
     prepare_folder(&out)?;
     for (flag, path) in [("--trace", &options.trace), ("--record", &options.record)] {
         if let Some(path) = path {
@@ -94,7 +104,7 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
     };
     let url = match (&options.url, &server) {
         (Some(url), _) => url.clone(),
-        (None, Some(server)) => server.picture_url(200, 3000),
+        (None, Some(server)) => server.picture_url(options.picture.0, options.picture.1),
         (None, None) => TUTORIAL_URL.to_string(),
     };
     let source = match &server {
@@ -116,7 +126,10 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         server: server.as_ref(),
         pass_through: true,
     };
-    let mut record = watch(&setting, command, &stops)?;
+    let mut record = match each_way {
+        Some((flag, ways)) => watch_each_way(&setting, command, flag, ways, &stops)?,
+        None => watch(&setting, command, &stops)?,
+    };
     record.latency_ms = server.as_ref().map(|_| options.latency.as_millis() as u64);
 
     if let (Some(args), None) = (&options.compare, &record.stopped) {
@@ -166,6 +179,75 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         code = code.max(1);
     }
     Ok(code)
+}
+
+/// The program's arguments already say which way (`--mode pool`, `--mode=pool`).
+fn names_a_way(command: &[OsString], flag: &str) -> bool {
+    command.iter().skip(1).any(|arg| {
+        let arg = arg.to_string_lossy();
+        arg == flag || arg.starts_with(&format!("{flag}="))
+    })
+}
+
+/// Runs the program once per way, `flag WAY` added, each watched on its own into
+/// the same folder; the record of the whole holds each run's in `ways`.
+fn watch_each_way(
+    setting: &Setting,
+    command: &[OsString],
+    flag: &str,
+    ways: &[String],
+    stops: &Receiver<Stop>,
+) -> anyhow::Result<Record> {
+    // Each connection is a socket at both ends, the server's here and the program's
+    // there (the program inherits the limit): room for both, and some to spare.
+    let wanted = 2 * setting.count as u64 + 256;
+    if let Some(limit) = crate::usage::raise_open_files_limit(wanted).filter(|&l| l < wanted) {
+        say(&format!(
+            "lab: open files are limited to {limit} here (ulimit -n); {} at once need about {wanted}",
+            setting.count
+        ));
+    }
+    let mut runs: Vec<Record> = Vec::new();
+    for way in ways {
+        say(&format!("\n== {flag} {way}"));
+        let mut again = command.to_vec();
+        again.extend([OsString::from(flag), OsString::from(way)]);
+        let run = watch(setting, &again, stops)?;
+        let stopped = run.stopped.is_some();
+        runs.push(run);
+        if stopped {
+            break;
+        }
+    }
+    let failed = runs.iter().find(|run| !run.exit.success());
+    Ok(Record {
+        version: record::VERSION,
+        program: command
+            .iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect(),
+        url: setting.url.to_string(),
+        dir: setting.out.to_string_lossy().into_owned(),
+        count: setting.count,
+        latency_ms: None,
+        wall: runs.iter().map(|run| run.wall).sum(),
+        exit: failed.map_or(
+            Exit {
+                code: Some(0),
+                signal: None,
+            },
+            |run| run.exit,
+        ),
+        stopped: runs.iter().find_map(|run| run.stopped.clone()),
+        requests: Vec::new(),
+        processes: Vec::new(),
+        lines: Vec::new(),
+        files: Vec::new(),
+        cpu: runs.iter().map(|run| run.cpu).sum(),
+        peak_memory: runs.iter().filter_map(|run| run.peak_memory).max(),
+        comparison: None,
+        ways: runs,
+    })
 }
 
 /// The lab's exit status: the program's, or 128 + the signal that stopped the run.
@@ -228,6 +310,7 @@ pub fn watch(
     let mut child = child
         .spawn()
         .map_err(|error| anyhow::anyhow!("cannot start {}: {error}", program.to_string_lossy()))?;
+    let cpu_before = children_cpu_time();
     let mut whole_tree = WholeTree::of(&child);
     let root = child.id();
     let tree = tree::Tree::watch(root, started);
@@ -266,7 +349,12 @@ pub fn watch(
         join_within(reader, Duration::from_millis(500));
     }
     drop(live);
-    let cpu = children_cpu_time();
+    // The CPU time of the lab's children that have ended, so far: this run's is what
+    // it grew by (a lab may run the program more than once).
+    let cpu = match (cpu_before, children_cpu_time()) {
+        (Some(before), Some(after)) => Some((after - before).max(0.0)),
+        _ => None,
+    };
     let (seen, peak_memory) = tree.finish();
     if let Some(stop) = &stopped {
         say(&format!(
@@ -340,6 +428,7 @@ pub fn watch(
         cpu,
         peak_memory,
         comparison: None,
+        ways: Vec::new(),
     })
 }
 

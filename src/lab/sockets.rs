@@ -43,8 +43,13 @@ pub fn resolve(
             // last look took, so that the lab takes at most a fifth of a core.
             let mut last_look = Duration::ZERO;
             loop {
+                // A few requests pending are looked for again soon whatever a look
+                // cost: a connection of a few tens of milliseconds must not be
+                // missed for want of a look while it was open.
                 let wait = if pending.is_empty() {
                     Duration::from_secs(3600)
+                } else if pending.len() < 64 {
+                    (last_look * 4).clamp(Duration::from_millis(2), Duration::from_millis(5))
                 } else {
                     (last_look * 4).max(Duration::from_millis(2))
                 };

@@ -369,11 +369,19 @@ pub fn eject(lesson: &str, bin: &str) -> PathBuf {
         lab_lines <= 1,
         "{lesson} uses the workbook in its lab line only"
     );
-    let plain: String = source
-        .lines()
-        .filter(|line| !line.contains("workbook::lab::"))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    // The lab line is one statement, which rustfmt may have spread over a few lines:
+    // from the line that names the lab to the one that ends the statement.
+    let mut plain = String::new();
+    let mut in_lab_line = false;
+    for line in source.lines() {
+        in_lab_line |= line.contains("workbook::lab::");
+        if in_lab_line {
+            in_lab_line = !line.trim_end().ends_with(';');
+        } else {
+            plain.push_str(line);
+            plain.push('\n');
+        }
+    }
     std::fs::write(dir.join("src/main.rs"), plain).expect("main.rs");
     std::fs::copy(root.join("lessons/picture.rs"), dir.join("src/picture.rs")).expect("picture.rs");
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");

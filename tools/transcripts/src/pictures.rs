@@ -652,41 +652,30 @@ pub fn chart(chart: &Chart, markdown: &str) -> anyhow::Result<String> {
     Ok(svg)
 }
 
-/// Lesson 12's table rows (`async 1000 868.14 ms 1.0x 991.16 ms 51.3 45 KB 1000
-/// tasks`) from several runs at different counts: each way's wall time and the process
-/// tree's peak memory against the number of pictures (a logarithmic axis), drawn one above the other. Rayon
-/// is left out: it downloads at most 20 whatever the count (the chapter says why).
-pub fn against_pictures(runs: &[&str]) -> anyhow::Result<String> {
+/// Lesson 12 at several counts, from the lab's records (one run per way in each):
+/// each way's wall time and the process tree's peak memory against the number of
+/// pictures (a logarithmic axis), drawn one above the other. Rayon is left out: it
+/// downloads at most 20 whatever the count (the chapter says why).
+pub fn against_pictures(runs: &[&Record]) -> anyhow::Result<String> {
     let mut wall = Series::new();
     let mut memory = Series::new();
     for run in runs {
-        let mut in_table = false;
-        for line in run.lines() {
-            if line.starts_with("way ") {
-                in_table = true;
+        for way in &run.ways {
+            let name = way.program.last().cloned().unwrap_or_default();
+            if name == "rayon" {
                 continue;
             }
-            let words: Vec<&str> = line.split_whitespace().collect();
-            // A row: a way, then its number of pictures; rayon's is not drawn.
-            let pictures = words.get(1).and_then(|n| n.parse::<u32>().ok());
-            let (true, Some(pictures)) = (in_table && words.len() >= 8, pictures) else {
-                continue;
-            };
-            if words[0] == "rayon" {
-                continue;
-            }
-            let pictures = f64::from(pictures);
-            let took = seconds(&format!("{} {}", words[2], words[3]))?;
-            let peak: f64 = words[7]
-                .parse()
-                .with_context(|| format!("peak MB in {line:?}"))?;
-            wall.entry(words[0].into())
+            let pictures = way.whole_pictures() as f64;
+            let peak = way
+                .peak_memory
+                .with_context(|| format!("{name}: no peak memory in the record"))?;
+            wall.entry(name.clone())
                 .or_default()
-                .push((pictures, took));
+                .push((pictures, way.wall));
             memory
-                .entry(words[0].into())
+                .entry(name)
                 .or_default()
-                .push((pictures, peak));
+                .push((pictures, peak as f64 / 1e6));
         }
     }
     if wall.values().all(|points| points.len() < 2) {
