@@ -3,24 +3,23 @@
 
 use std::time::Duration;
 
+use std::process::{Command, ExitStatus};
+
 use criterion::Criterion;
-use workbook::Lesson;
-use workbook::cli::LessonArgs;
-use workbook::process::{Exit, Process, Task};
 
-/// A child task that does nothing: what starting a process costs, and nothing else.
-pub const NOTHING: Task = Task {
-    name: "nothing",
-    run: |_| Ok(()),
-};
+/// The argument that makes a bench binary a child that does nothing: what starting a
+/// process costs, and nothing else.
+pub const NOTHING: &str = "--nothing";
 
-/// Starts a child that does nothing, with extra environment variables, and joins it.
-pub fn start_and_join_nothing(envs: &[(&str, &str)]) -> Exit {
-    let mut child = Process::new(&NOTHING);
-    for (key, value) in envs {
-        child = child.env(*key, *value);
-    }
-    child.start().expect("starts").join().expect("joins")
+/// Starts this bench again as a child that does nothing, with extra environment
+/// variables, and waits for it.
+pub fn start_and_join_nothing(envs: &[(&str, &str)]) -> ExitStatus {
+    let me = std::env::current_exe().expect("the bench knows its own path");
+    Command::new(me)
+        .arg(NOTHING)
+        .envs(envs.iter().copied())
+        .status()
+        .expect("the child runs")
 }
 
 /// Criterion with a short warm-up and measurement and 10 samples: downloads from the
@@ -61,8 +60,10 @@ pub fn with_latency(lesson: &str) -> String {
 /// Runs the benchmark functions after the main guard, then prints criterion's summary.
 /// The guard comes first because a benchmark that starts processes re-runs this very
 /// executable as the child (the bench binary, not the lesson binary).
-pub fn run(tasks: &[workbook::Task], benches: &[fn(&mut Criterion)]) {
-    workbook::process::init(tasks);
+pub fn run(benches: &[fn(&mut Criterion)]) {
+    if std::env::args().nth(1).as_deref() == Some(NOTHING) {
+        std::process::exit(0);
+    }
     eprintln!(
         "local picture server latency: {} ms (set WORKBOOK_BENCH_LATENCY_MS to change)",
         latency_ms()
@@ -82,21 +83,4 @@ pub fn latency_ms() -> u64 {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .unwrap_or(if quick() { 5 } else { 20 })
-}
-
-/// A lesson that prints nothing: `count` pictures from a local server with the
-/// benchmark latency, saved in `out`.
-pub fn lesson(name: &str, count: usize, out: &std::path::Path) -> Lesson {
-    let args = LessonArgs {
-        count: Some(u32::try_from(count).expect("a small count")),
-        latency_ms: latency_ms(),
-        bandwidth_kbps: None,
-        url: None,
-        out: Some(out.into()),
-        no_compare: true,
-        max_mb: 25,
-        trace: None,
-        timeout_secs: 30,
-    };
-    Lesson::start_silent(name, &args).expect("lesson set-up")
 }

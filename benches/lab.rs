@@ -47,20 +47,11 @@ fn alone_and_under_the_lab(c: &mut Criterion) {
         },
         Program {
             name: "lesson12 async",
-            command: [
-                env!("CARGO_BIN_EXE_lesson12"),
-                "--mode",
-                "async",
-                "--count",
-                &thousand.to_string(),
-                "--url",
-                &small,
-                "--out",
-            ]
-            .into_iter()
-            .map(OsString::from)
-            .chain([out.path().as_os_str().to_owned()])
-            .collect(),
+            // Told where and how many through the environment, as any program is.
+            command: [env!("CARGO_BIN_EXE_lesson12"), "--mode", "async"]
+                .into_iter()
+                .map(OsString::from)
+                .collect(),
             count: thousand,
         },
     ];
@@ -108,5 +99,5 @@ fn run_alone(command: &[OsString], url: &str, out: &Path, count: usize) {
 }
 
 fn main() {
-    common::run(&[], &[alone_and_under_the_lab]);
+    common::run(&[alone_and_under_the_lab]);
 }

@@ -29,5 +29,5 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("--child") {
         return;
     }
-    common::run(&[], &[start_and_join]);
+    common::run(&[start_and_join]);
 }

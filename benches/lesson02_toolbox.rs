@@ -41,5 +41,5 @@ fn pools(c: &mut Criterion) {
 fn main() {
     // The lesson's guard: the process pool re-runs this bench as its children.
     lesson02::run_child_if_asked();
-    common::run(&[], &[pools]);
+    common::run(&[pools]);
 }

@@ -5,7 +5,6 @@
 use std::process::Command;
 
 use criterion::Criterion;
-use workbook::run::{CHILD_FLAG, Clock};
 
 #[path = "common.rs"]
 mod common;
@@ -13,11 +12,10 @@ mod common;
 fn one_process(c: &mut Criterion) {
     let mut group = c.benchmark_group("lesson03");
     let this_program = std::env::current_exe().expect("the bench knows its own path");
-    let clock = Clock::start().as_nanos().to_string();
     group.bench_function("Command start+wait (this program again)", |b| {
         b.iter(|| {
             Command::new(&this_program)
-                .args([CHILD_FLAG, common::NOTHING.name, "child", clock.as_str()])
+                .arg(common::NOTHING)
                 .status()
                 .expect("this program runs again")
         });
@@ -31,5 +29,5 @@ fn one_process(c: &mut Criterion) {
 }
 
 fn main() {
-    common::run(&[common::NOTHING], &[one_process]);
+    common::run(&[one_process]);
 }

@@ -37,5 +37,5 @@ fn sequential(c: &mut Criterion) {
 }
 
 fn main() {
-    common::run(&[], &[sequential]);
+    common::run(&[sequential]);
 }

@@ -44,5 +44,5 @@ fn main() {
     // The lesson's own guard comes first: the naive loop re-runs this bench
     // executable as its children, with `--child URL PATH`.
     lesson05::picture::run_child_if_asked();
-    common::run(&[], &[naive_vs_sequential]);
+    common::run(&[naive_vs_sequential]);
 }

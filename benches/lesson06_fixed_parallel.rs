@@ -52,5 +52,5 @@ fn main() {
     // The lesson's own guard comes first: the processes variant re-runs this bench
     // executable as its children, with `--child URL PATH`.
     lesson06::picture::run_child_if_asked();
-    common::run(&[], &[parallel_vs_sequential]);
+    common::run(&[parallel_vs_sequential]);
 }

@@ -3,17 +3,23 @@
 //! threads. The gap between the two is what the missing `join` hides.
 //!
 //! The workers are joined after each measurement (outside the timed part), so no
-//! orphan outlives an iteration.
+//! orphan outlives an iteration. A child is this bench again with `--child URL PATH`,
+//! as the lessons' own children are (`lessons/picture.rs`).
 
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use workbook::download::DOWNLOAD_IMAGE;
-use workbook::{Downloader, Lesson, Process};
+use workbook::server::{PictureServer, ServerConfig};
 
 #[path = "common.rs"]
 mod common;
+#[allow(dead_code)]
+#[path = "../lessons/picture.rs"]
+mod picture;
+
+use picture::Job;
 
 const COUNT: usize = 5;
 
@@ -27,68 +33,73 @@ enum Until {
 }
 
 /// Starts a process per picture; returns the two moments, then joins them (untimed).
-fn processes(lesson: &Lesson) -> (Duration, Duration) {
+fn processes(job: &Job) -> (Duration, Duration) {
+    let me = std::env::current_exe().expect("this bench's own file");
     let start = Instant::now();
     let children: Vec<_> = (0..COUNT)
         .map(|i| {
-            Process::new(&DOWNLOAD_IMAGE)
-                .args(lesson.download_args(i))
-                .timeline(&lesson.timeline)
-                .start()
+            Command::new(&me)
+                .arg("--child")
+                .arg(&job.url)
+                .arg(job.path(i))
+                .stdout(std::process::Stdio::null())
+                .spawn()
                 .expect("starts")
         })
         .collect();
     let done = start.elapsed();
-    let on_disk = wait_for_pictures(lesson, start);
-    for child in children {
-        assert!(child.join().expect("joins").success());
+    let on_disk = wait_for_pictures(job, start);
+    for mut child in children {
+        assert!(child.wait().expect("waits").success());
     }
     (done, on_disk)
 }
 
 /// Starts a thread per picture; returns the two moments, then joins them (untimed).
-fn threads(lesson: &Lesson) -> (Duration, Duration) {
+fn threads(job: &Job) -> (Duration, Duration) {
     let start = Instant::now();
-    let downloader = Downloader::new(lesson.limits, &lesson.timeline).expect("client");
+    let client = picture::client().expect("a client");
     let workers: Vec<_> = (0..COUNT)
         .map(|i| {
-            let (downloader, url, path) =
-                (downloader.clone(), lesson.url.clone(), lesson.file_path(i));
-            thread::spawn(move || downloader.download_image(&url, &path, i).map(|_| ()))
+            let (client, url, path) = (client.clone(), job.url.clone(), job.path(i));
+            thread::spawn(move || picture::download(&client, &url, &path).map(drop))
         })
         .collect();
     let done = start.elapsed();
-    let on_disk = wait_for_pictures(lesson, start);
+    let on_disk = wait_for_pictures(job, start);
     for worker in workers {
         assert!(matches!(worker.join(), Ok(Ok(()))));
     }
     (done, on_disk)
 }
 
-fn wait_for_pictures(lesson: &Lesson, start: Instant) -> Duration {
-    while pictures_on_disk(&lesson.out, COUNT) < COUNT {
+fn wait_for_pictures(job: &Job, start: Instant) -> Duration {
+    while (0..COUNT).filter(|&i| job.path(i).is_file()).count() < COUNT {
         thread::sleep(Duration::from_micros(200));
     }
     start.elapsed()
 }
 
-fn pictures_on_disk(folder: &std::path::Path, count: usize) -> usize {
-    (0..count)
-        .filter(|&i| workbook::lesson::picture_path(folder, i).is_file())
-        .count()
-}
-
-fn remove_pictures(lesson: &Lesson) {
+fn remove_pictures(job: &Job) {
     for i in 0..COUNT {
-        let _ = std::fs::remove_file(lesson.file_path(i));
+        let _ = std::fs::remove_file(job.path(i));
     }
 }
 
 fn done_vs_on_disk(c: &mut Criterion) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let lesson = common::lesson("lesson07", COUNT, out.path());
+    let server = PictureServer::start(ServerConfig {
+        latency: Duration::from_millis(common::latency_ms()),
+        ..ServerConfig::default()
+    })
+    .expect("the picture server starts");
+    let job = Job {
+        url: server.picture_url(200, 3000),
+        dir: out.path().to_path_buf(),
+        count: COUNT,
+    };
     let mut group = c.benchmark_group(common::with_latency("lesson07"));
-    type Workers = fn(&Lesson) -> (Duration, Duration);
+    type Workers = fn(&Job) -> (Duration, Duration);
     let kinds: [(&str, Workers); 2] = [("processes", processes), ("threads", threads)];
     for (kind, run) in kinds {
         for (moment, until) in [
@@ -100,9 +111,8 @@ fn done_vs_on_disk(c: &mut Criterion) {
                 b.iter_custom(|iterations| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iterations {
-                        remove_pictures(&lesson);
-                        let (done, on_disk) = run(&lesson);
-                        lesson.timeline.clear();
+                        remove_pictures(&job);
+                        let (done, on_disk) = run(&job);
                         total += match until {
                             Until::Done => done,
                             Until::OnDisk => on_disk,
@@ -114,8 +124,10 @@ fn done_vs_on_disk(c: &mut Criterion) {
         }
     }
     group.finish();
+    drop((server, out));
 }
 
 fn main() {
-    common::run(&[DOWNLOAD_IMAGE], &[done_vs_on_disk]);
+    picture::run_child_if_asked();
+    common::run(&[done_vs_on_disk]);
 }

@@ -31,5 +31,5 @@ fn main() {
     {
         std::thread::sleep(Duration::from_millis(ms));
     }
-    common::run(&[common::NOTHING], &[start_cost]);
+    common::run(&[start_cost]);
 }

@@ -51,5 +51,5 @@ fn scaling(c: &mut Criterion) {
 }
 
 fn main() {
-    common::run(&[], &[scaling]);
+    common::run(&[scaling]);
 }

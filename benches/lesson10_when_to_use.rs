@@ -53,5 +53,5 @@ fn four_ways(c: &mut Criterion) {
 
 fn main() {
     lesson10::run_child_if_asked();
-    common::run(&[], &[four_ways]);
+    common::run(&[four_ways]);
 }

@@ -56,5 +56,5 @@ fn counters(c: &mut Criterion) {
 fn main() {
     // The lesson's guard: the pipe measurement re-runs this bench as its child.
     lesson11::run_child_if_asked();
-    common::run(&[], &[channels, counters]);
+    common::run(&[channels, counters]);
 }

@@ -72,5 +72,5 @@ fn ways(c: &mut Criterion) {
 
 fn main() {
     lesson12::picture::run_child_if_asked();
-    common::run(&[], &[ways]);
+    common::run(&[ways]);
 }

@@ -150,14 +150,11 @@ fn amdahl(c: &mut Criterion) {
 }
 
 fn main() {
-    common::run(
-        &[],
-        &[
-            too_small_to_split,
-            lock_width,
-            uneven_work,
-            too_many_workers,
-            amdahl,
-        ],
-    );
+    common::run(&[
+        too_small_to_split,
+        lock_width,
+        uneven_work,
+        too_many_workers,
+        amdahl,
+    ]);
 }

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use workbook::run::Clock;
-use workbook::timeline::Timeline;
-use workbook::{Downloader, Limits};
+
+#[allow(dead_code)]
+#[path = "../lessons/picture.rs"]
+mod picture;
 
 /// A certificate authority made for one test.
 struct Authority {
@@ -79,12 +80,15 @@ fn https_server(ca: &Authority, names: &[&str]) -> u16 {
     port
 }
 
-fn downloader_trusting(ca: &Authority) -> Downloader {
-    let limits = Limits {
-        timeout: Duration::from_secs(10),
-        max_bytes: 1_000_000,
-    };
-    Downloader::trusting_only(limits, &Timeline::quiet(Clock::start()), ca.pem.as_bytes())
+/// The lessons' own download (`lessons/picture.rs`), with a client that trusts only
+/// this test's authority.
+fn client_trusting(ca: &Authority) -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let root = reqwest::Certificate::from_pem(ca.pem.as_bytes()).expect("a PEM certificate");
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .tls_certs_only([root])
+        .build()
         .expect("a client")
 }
 
@@ -96,11 +100,10 @@ fn a_picture_arrives_over_https_from_a_trusted_server() {
     let path = folder.path().join("0.jpg");
     for host in ["127.0.0.1", "localhost"] {
         let url = format!("https://{host}:{port}/200/300");
-        let bytes = downloader_trusting(&ca)
-            .fetch_to_file(&url, &path)
-            .unwrap_or_else(|error| panic!("{url}: {error}"));
+        let bytes = picture::download(&client_trusting(&ca), &url, &path)
+            .unwrap_or_else(|error| panic!("{url}: {error:#}"));
         let saved = std::fs::read(&path).expect("saved");
-        assert_eq!(saved.len() as u64, bytes);
+        assert_eq!(saved.len(), bytes);
         assert_eq!(workbook::jpeg::size(&saved), Some((200, 300)));
     }
 }
@@ -109,10 +112,9 @@ fn a_picture_arrives_over_https_from_a_trusted_server() {
 fn refused(ca: &Authority, port: u16) -> String {
     let folder = tempfile::tempdir().expect("tempdir");
     let url = format!("https://127.0.0.1:{port}/200/300");
-    let error = downloader_trusting(ca)
-        .fetch_to_file(&url, &folder.path().join("0.jpg"))
+    let error = picture::download(&client_trusting(ca), &url, &folder.path().join("0.jpg"))
         .expect_err("the certificate must be refused");
-    let message = error.to_string();
+    let message = format!("{error:#}");
     assert!(message.starts_with(&url), "{message}");
     assert!(!message.contains('\n'), "one line: {message}");
     assert_eq!(
