@@ -115,7 +115,7 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
     say(&format!(
         "lab: {name}, {pictures} into {}\n  from {} ({source})",
         shown(&out),
-        crate::download::without_password(&url)
+        without_password(&url)
     ));
     let stops = signals::listen();
     let setting = Setting {
@@ -769,6 +769,18 @@ fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `url` without its user name and password, for printing.
+fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() || !parsed.username().is_empty() => {
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("");
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// A path as one line: control characters (a newline, a tab) escaped.
