@@ -316,6 +316,68 @@ fn a_program_that_never_ends_is_stopped_at_the_time_limit() {
     }
 }
 
+/// Issue 24, item 7: a child left behind holding the program's stdout (plain, or in a
+/// session of its own) neither keeps the run past its limit nor outlives it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_grandchild_holding_the_pipes_is_stopped_at_the_time_limit() {
+    let records = tempfile::tempdir().expect("a folder");
+    let out = tempfile::tempdir().expect("a folder");
+    let record = records.path().join("record.json");
+    let mut command = Command::new(LAB);
+    command
+        .args(["--time-limit", "2", "--out"])
+        .arg(out.path())
+        .arg("--record")
+        .arg(&record)
+        .args(["sh", "-c", "sleep 1000 & setsid sleep 1001 & echo started"]);
+    let started = std::time::Instant::now();
+    let output = output_within(command, Duration::from_secs(30));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let record = Record::read(&record).expect("a record");
+    assert_eq!(record.stopped.as_deref(), Some("time limit"));
+    assert_eq!(record.processes.len(), 3, "{:?}", record.processes);
+    for process in &record.processes {
+        assert!(!running(process.pid), "{} still runs", process.pid);
+    }
+}
+
+/// A program that prints without end is kept to a bounded record: its first and last
+/// lines, and how many were left out.
+#[test]
+fn a_flood_of_output_is_kept_to_its_head_and_tail() {
+    let records = tempfile::tempdir().expect("a folder");
+    let out = tempfile::tempdir().expect("a folder");
+    let record = records.path().join("record.json");
+    let mut command = Command::new(LAB);
+    command
+        .arg("--out")
+        .arg(out.path())
+        .arg("--record")
+        .arg(&record)
+        .args([
+            "sh",
+            "-c",
+            "seq 1 200000; head -c 300000 /dev/zero | tr '\\0' x",
+        ]);
+    let output = output_within(command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let record = Record::read(&record).expect("a record");
+    let kept = workbook::lab::record::KEPT_LINES;
+    // 200,000 numbers and 300,000 bytes with no newline, taken in 64 KiB pieces.
+    assert_eq!(record.lines.len(), 2 * kept);
+    assert_eq!(record.lines_left_out, 200_000 + 5 - 2 * kept);
+    assert_eq!(record.lines[0].text, "1");
+    assert!(record.lines.iter().all(|line| line.text.len() <= 64 * 1024));
+    let last = &record.lines[record.lines.len() - 1].text;
+    assert!(last.starts_with('x'), "{last}");
+}
+
 /// Is `pid` a live process (not a zombie)?
 #[cfg(target_os = "linux")]
 fn running(pid: u32) -> bool {

@@ -33,6 +33,10 @@ pub struct Record {
     pub requests: Vec<Request>,
     pub processes: Vec<Process>,
     pub lines: Vec<Line>,
+    /// Lines left out of `lines` to bound the record (the first and the last
+    /// [`KEPT_LINES`] of a long output are kept); they still reached the terminal.
+    #[serde(default)]
+    pub lines_left_out: usize,
     pub files: Vec<File>,
     /// User and system CPU time of the whole tree, in seconds (Unix).
     pub cpu: Option<f64>,
@@ -46,6 +50,38 @@ pub struct Record {
     /// `files` are each way's own, in its record here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ways: Vec<Record>,
+}
+
+/// How many lines a record keeps from the start of the output, and from its end.
+pub const KEPT_LINES: usize = 5_000;
+
+impl Record {
+    /// An empty record of a run of `command`: told `url`, `dir` and `count`.
+    pub fn of(command: &[std::ffi::OsString], url: &str, dir: &Path, count: usize) -> Record {
+        Record {
+            version: VERSION,
+            program: command
+                .iter()
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect(),
+            url: url.to_string(),
+            dir: dir.to_string_lossy().into_owned(),
+            count,
+            latency_ms: None,
+            wall: 0.0,
+            exit: Exit::default(),
+            stopped: None,
+            requests: Vec::new(),
+            processes: Vec::new(),
+            lines: Vec::new(),
+            lines_left_out: 0,
+            files: Vec::new(),
+            cpu: None,
+            peak_memory: None,
+            comparison: None,
+            ways: Vec::new(),
+        }
+    }
 }
 
 /// How a process ended: an exit code, or the signal that ended it, or not known (a
@@ -106,6 +142,10 @@ pub struct Process {
     pub start: f64,
     pub end: f64,
     pub exit: Exit,
+    /// The most threads the lab saw in it at once (`/proc` is read every 5 ms, so a
+    /// thread that lived less may be missed); `None` where not measured.
+    #[serde(default)]
+    pub threads: Option<u32>,
 }
 
 /// One line the tree wrote.
@@ -258,23 +298,8 @@ mod tests {
     #[test]
     fn in_flight_counts_overlaps_but_not_touching_ends() {
         let mut record = Record {
-            version: VERSION,
-            program: vec![],
-            url: String::new(),
-            dir: String::new(),
-            count: 0,
-            latency_ms: None,
-            wall: 0.0,
-            exit: Exit::default(),
-            stopped: None,
             requests: vec![request(0.0, 1.0), request(0.5, 1.5), request(1.5, 2.0)],
-            processes: vec![],
-            lines: vec![],
-            files: vec![],
-            cpu: None,
-            peak_memory: None,
-            comparison: None,
-            ways: Vec::new(),
+            ..Record::of(&[], "", Path::new(""), 0)
         };
         assert_eq!(record.most_in_flight(), 2);
         record.requests.clear();

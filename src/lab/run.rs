@@ -15,6 +15,7 @@ use super::record::{self, Comparison, Exit, Line, Record};
 use super::signals::{self, Stop};
 use super::{Options, TUTORIAL_URL, UsageError, WATCHED, folder, live, report, sockets, tree};
 use crate::server::{PictureServer, ServerConfig};
+pub use crate::units::say;
 
 /// After a stop, how long the tree has to end before it is killed outright.
 const GRACE: Duration = Duration::from_millis(500);
@@ -221,15 +222,6 @@ fn watch_each_way(
     }
     let failed = runs.iter().find(|run| !run.exit.success());
     Ok(Record {
-        version: record::VERSION,
-        program: command
-            .iter()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect(),
-        url: setting.url.to_string(),
-        dir: setting.out.to_string_lossy().into_owned(),
-        count: setting.count,
-        latency_ms: None,
         wall: runs.iter().map(|run| run.wall).sum(),
         exit: failed.map_or(
             Exit {
@@ -239,14 +231,10 @@ fn watch_each_way(
             |run| run.exit,
         ),
         stopped: runs.iter().find_map(|run| run.stopped.clone()),
-        requests: Vec::new(),
-        processes: Vec::new(),
-        lines: Vec::new(),
-        files: Vec::new(),
         cpu: runs.iter().map(|run| run.cpu).sum(),
         peak_memory: runs.iter().filter_map(|run| run.peak_memory).max(),
-        comparison: None,
         ways: runs,
+        ..Record::of(command, setting.url, setting.out, setting.count)
     })
 }
 
@@ -323,7 +311,7 @@ pub fn watch(
     let pass_through = setting.pass_through.then(|| PassThrough {
         bars: live.as_ref().map(live::Live::bars),
     });
-    let lines: Arc<Mutex<Vec<Line>>> = Arc::default();
+    let lines: Arc<Mutex<Kept>> = Arc::default();
     let readers =
         [
             child.stdout.take().map(|pipe| {
@@ -401,6 +389,7 @@ pub fn watch(
             start: seconds(seen.first),
             end: seconds(seen.last),
             exit: seen.exit,
+            threads: Some(seen.most_threads).filter(|&threads| threads > 0),
         })
         .collect();
     let lines = std::mem::take(
@@ -409,26 +398,17 @@ pub fn watch(
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     );
     Ok(Record {
-        version: record::VERSION,
-        program: command
-            .iter()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect(),
-        url: setting.url.to_string(),
-        dir: setting.out.to_string_lossy().into_owned(),
-        count: setting.count,
-        latency_ms: None,
         wall: seconds(ended),
         exit,
         stopped: stopped.map(str::to_string),
         requests,
         processes,
-        lines,
+        lines_left_out: lines.left_out,
+        lines: lines.head.into_iter().chain(lines.tail).collect(),
         files: folder::compare(setting.out, &before),
         cpu,
         peak_memory,
-        comparison: None,
-        ways: Vec::new(),
+        ..Record::of(command, setting.url, setting.out, setting.count)
     })
 }
 
@@ -665,7 +645,7 @@ fn read_lines(
     pipe: impl Read + Send + 'static,
     stream: &'static str,
     started: Instant,
-    lines: Arc<Mutex<Vec<Line>>>,
+    lines: Arc<Mutex<Kept>>,
     pass_through: Option<PassThrough>,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
@@ -673,7 +653,9 @@ fn read_lines(
         let mut line = Vec::new();
         loop {
             line.clear();
-            match reader.read_until(b'\n', &mut line) {
+            // A line longer than this is taken in pieces: output with no newline in
+            // it must not fill the lab's memory.
+            match reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut line) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
@@ -687,7 +669,7 @@ fn read_lines(
             lines
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(Line {
+                .keep(Line {
                     time,
                     stream: stream.to_string(),
                     pid: None,
@@ -695,6 +677,32 @@ fn read_lines(
                 });
         }
     })
+}
+
+/// The longest line the lab takes in one piece, in bytes.
+const MAX_LINE: u64 = 64 * 1024;
+
+/// The lines a record keeps: the first and the last [`record::KEPT_LINES`], and how
+/// many were left out between them.
+#[derive(Default)]
+struct Kept {
+    head: Vec<Line>,
+    tail: std::collections::VecDeque<Line>,
+    left_out: usize,
+}
+
+impl Kept {
+    fn keep(&mut self, line: Line) {
+        if self.head.len() < record::KEPT_LINES {
+            self.head.push(line);
+            return;
+        }
+        if self.tail.len() == record::KEPT_LINES {
+            self.tail.pop_front();
+            self.left_out += 1;
+        }
+        self.tail.push_back(line);
+    }
 }
 
 /// Waits for a thread for at most `limit` (a reader blocked on a pipe that something
@@ -786,9 +794,4 @@ fn without_password(url: &str) -> String {
 /// A path as one line: control characters (a newline, a tab) escaped.
 pub fn shown(path: &Path) -> String {
     path.display().to_string().escape_debug().to_string()
-}
-
-/// Prints a line of the lab's, ignoring a reader that has gone.
-pub fn say(text: &str) {
-    let _ = writeln!(std::io::stdout(), "{text}");
 }

@@ -29,6 +29,8 @@ pub struct Seen {
     pub last: Instant,
     pub alive: bool,
     pub exit: Exit,
+    /// The most threads seen running in it at once (0: never sampled).
+    pub most_threads: u32,
     /// The kernel's start time of the process, to tell a reused pid from the old one.
     started: u64,
 }
@@ -58,6 +60,7 @@ impl Tree {
             last: started,
             alive: true,
             exit: Exit::default(),
+            most_threads: 0,
             started: 0,
         });
         let stop = Arc::new(AtomicBool::new(false));
@@ -148,6 +151,8 @@ pub struct Stat {
     pub pid: u32,
     pub parent: u32,
     pub zombie: bool,
+    /// How many threads it has now.
+    pub threads: u32,
     pub started: u64,
     /// The exit status in `waitpid`'s form, meaningful for a zombie (Linux 3.5+).
     pub exit_status: Option<i32>,
@@ -162,12 +167,14 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
     // fields[0] is field 3 (state); field N is fields[N - 3].
     let state = *fields.first()?;
     let parent = fields.get(1)?.parse().ok()?;
+    let threads = fields.get(17)?.parse().ok()?;
     let started = fields.get(19)?.parse().ok()?;
     let exit_status = fields.get(49).and_then(|field| field.parse().ok());
     Some(Stat {
         pid,
         parent,
         zombie: state == "Z",
+        threads,
         started,
         exit_status,
     })
@@ -243,6 +250,7 @@ fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
                     }
                 } else {
                     seen.last = now;
+                    seen.most_threads = seen.most_threads.max(stat.threads);
                 }
             }
             // Gone (reaped by its parent), or its pid already reused.
@@ -264,6 +272,7 @@ fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
                 last: now,
                 alive: true,
                 exit: Exit::default(),
+                most_threads: stat.threads,
                 started: stat.started,
             });
         }
@@ -282,7 +291,7 @@ mod tests {
         }
         let stat = parse_stat(&line).expect("read");
         assert_eq!((stat.pid, stat.parent, stat.zombie), (4242, 17, false));
-        assert_eq!(stat.started, 22);
+        assert_eq!((stat.threads, stat.started), (20, 22));
         assert_eq!(stat.exit_status, Some(52));
         assert_eq!(exit_from_status(256).code, Some(1));
         assert_eq!(exit_from_status(9).signal, Some(9));
