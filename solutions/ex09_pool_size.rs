@@ -17,7 +17,7 @@ fn main() {
             // Worker `w` takes jobs w, w + workers, ...: every job once.
             scope.spawn(move || {
                 for _ in (w..jobs).step_by(workers) {
-                    std::hint::black_box(count_primes(50_000));
+                    std::hint::black_box(count_primes(150_000));
                 }
             });
         }

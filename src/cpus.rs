@@ -43,13 +43,6 @@ pub fn affinity() -> Option<(String, usize)> {
     Some((list, count))
 }
 
-/// The cgroup v2 CPU quota (Linux containers), e.g. `150000 100000` (1.5 CPUs) or
-/// `max 100000` (no limit), if there is a cgroup file to read.
-pub fn cgroup_quota() -> Option<String> {
-    let quota = std::fs::read_to_string("/sys/fs/cgroup/cpu.max").ok()?;
-    Some(quota.trim().to_string())
-}
-
 /// Counts a kernel CPU list such as `0-3,8,10-11` (7 CPUs).
 pub fn count_cpu_list(list: &str) -> Option<usize> {
     let mut count = 0;

@@ -468,7 +468,7 @@ async fn answer(
 ) -> Response {
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if state.config.log_requests {
-        crate::say!("request {n}: {method} {uri}");
+        crate::units::say(&format!("request {n}: {method} {uri}"));
     }
     let at = state.arrived(n, client, &method, &uri);
     let response = answer_request(&state, n, &uri).await;

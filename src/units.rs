@@ -1,4 +1,4 @@
-//! Numbers as people read them.
+//! Numbers and lines as people read them.
 
 use std::time::Duration;
 
@@ -41,6 +41,14 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// Prints one line for people on stdout, like `println!`, except that a closed stdout
+/// (the output piped into `head`, say) is ignored instead of panicking: the run goes
+/// on, and still cleans up.
+pub fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{text}");
 }
 
 #[cfg(test)]

@@ -13,15 +13,17 @@
 // outside the tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-use std::io::Read;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitCode};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use clap::Parser;
 use colored::Colorize;
 use workbook::lab::Record;
-use workbook::{interrupt, process, units};
+use workbook::lab::signals::{self, Stop};
+use workbook::units;
 
 /// How long a checked run may take. The exercises finish in about a second; a run
 /// that takes this long has a loop that never ends.
@@ -53,7 +55,7 @@ struct Args {
     /// Judge this command instead (your own crate's binary and its arguments), the same
     /// way: `check 06 --program target/debug/mine`. Exercises judged by the lab only.
     #[arg(long, num_args = 1.., allow_hyphen_values = true, value_name = "CMD")]
-    program: Option<Vec<std::ffi::OsString>>,
+    program: Option<Vec<OsString>>,
 
     /// List the exercises (number, file, chapter), one per line.
     #[arg(long, conflicts_with_all = ["exercise", "all", "reset", "solution"])]
@@ -67,86 +69,14 @@ struct Exercise {
     file: &'static str,
     chapter: &'static str,
     args: &'static [&'static str],
-    checks: fn(&Run) -> Vec<Check>,
-    /// Judged by the lab's record instead (the exercise is a plain program with a lab
-    /// line): how many pictures, the server's latency, and the checks.
-    watched: Option<Watched>,
+    /// How the lab runs it, and what must hold in its record.
+    watched: Watched,
     /// Checks on the code itself (its comment lines left out), where the exercise is
     /// about how it is written; not run on a program given with `--program`.
     source_checks: Option<fn(&str) -> Vec<Check>>,
     /// Shipped so that it does not compile (the exercise is to make it compile), and
     /// what to say while it does not.
     broken_on_purpose: Option<&'static str>,
-}
-
-/// A finished run of an exercise: its output and the folder it downloaded into.
-struct Run {
-    output: Finished,
-    program: PathBuf,
-}
-
-/// What a run printed and how it ended.
-struct Finished {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-/// Runs `command` in a process group of its own, for at most `limit`; `None` if it
-/// had to be stopped. Ctrl-C on `check` stops it too (the workbook's handler, which
-/// `main` installs, knows it).
-fn run_with_time_limit(mut command: Command, limit: Duration) -> std::io::Result<Option<Finished>> {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    process::in_own_process_group(&mut command);
-    let mut child = interrupt::spawn_child(|| {
-        let child = command.spawn()?;
-        let pid = child.id();
-        Ok((child, pid))
-    })?;
-    // Read both pipes on their own threads: a child that fills one would block.
-    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = read_all(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = read_all(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            interrupt::stop_tree(child.id());
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    interrupt::forget_child(child.id());
-    let (stdout, stderr) = (
-        stdout.join().unwrap_or_default(),
-        stderr.join().unwrap_or_default(),
-    );
-    Ok(status.map(|status| Finished {
-        status,
-        stdout,
-        stderr,
-    }))
 }
 
 /// How the lab runs an exercise it judges: `count` pictures at `latency_ms`, the
@@ -158,6 +88,8 @@ struct Watched {
     /// The pictures' width and height.
     size: (u32, u32),
     checks: fn(&Record) -> Vec<Check>,
+    /// Checks on a second run allowed only CPU 0 (`taskset -c 0`, Linux), if any.
+    pinned_checks: Option<fn(&Record) -> Vec<Check>>,
 }
 
 /// One thing that must hold: a description, and a hint if it does not.
@@ -182,8 +114,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex05_download_once.rs",
         chapter: "lesson05_naive_double_download",
         args: &[],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 5,
             latency_ms: 200,
             size: (200, 3000),
@@ -209,7 +140,8 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: None,
         broken_on_purpose: None,
     },
@@ -219,8 +151,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex06_at_most_n.rs",
         chapter: "lesson06_fixed_parallel",
         args: &["--max-at-once", "2"],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 6,
             latency_ms: 200,
             size: (200, 3000),
@@ -251,7 +182,8 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: None,
         broken_on_purpose: None,
     },
@@ -261,8 +193,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex07_no_file_lost.rs",
         chapter: "lesson07_join_omitted",
         args: &[],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 5,
             latency_ms: 200,
             size: (200, 3000),
@@ -311,7 +242,8 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: None,
         broken_on_purpose: None,
     },
@@ -321,44 +253,34 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex09_pool_size.rs",
         chapter: "lesson09_cpu_count",
         args: &[],
-        checks: |run| {
-            let text = run.stdout();
-            let available = workbook::cpus::available();
-            let size = text
-                .lines()
-                .find_map(|line| line.strip_prefix("pool size: "))
-                .unwrap_or("?");
-            let mut checks = vec![
-                run.exited_ok(),
-                check(
-                    size == available.to_string(),
-                    format!("the pool size is {size}; this process may use {available} CPUs"),
-                    "the pool size is a guess. `std::thread::available_parallelism()` says how \
-                     many threads can run at once (it returns a Result: `.map_or(1, |n| n.get())`).",
-                ),
-            ];
-            // On Linux, allowed only CPU 0, the pool should shrink to 1.
-            let pinned = Command::new("taskset")
-                .arg("-c")
-                .arg("0")
-                .arg(&run.program)
-                .output();
-            if let Some(pinned) = pinned.ok().filter(|output| output.status.success()) {
-                let pinned = String::from_utf8_lossy(&pinned.stdout).into_owned();
-                let size = pinned
-                    .lines()
-                    .find_map(|line| line.strip_prefix("pool size: "))
-                    .unwrap_or("?");
-                checks.push(check(
-                    size == "1",
-                    format!("under `taskset -c 0` the pool size is {size} (1 CPU allowed)"),
+        watched: Watched {
+            count: 0,
+            latency_ms: 0,
+            size: (200, 3000),
+            checks: |record| {
+                let available = workbook::cpus::available();
+                vec![
+                    record_exited_ok(record),
+                    pool_size_is(
+                        record,
+                        available,
+                        format!("this process may use {available} CPUs"),
+                        "the pool size is a guess. `std::thread::available_parallelism()` \
+                         says how many threads can run at once (it returns a Result: \
+                         `.map_or(1, |n| n.get())`).",
+                    ),
+                ]
+            },
+            pinned_checks: Some(|record| {
+                vec![pool_size_is(
+                    record,
+                    1,
+                    "under `taskset -c 0`, 1 CPU allowed".to_string(),
                     "count the CPUs this process may use, not the machine's: \
                      available_parallelism follows taskset.",
-                ));
-            }
-            checks
+                )]
+            }),
         },
-        watched: None,
         source_checks: None,
         broken_on_purpose: None,
     },
@@ -368,8 +290,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex11_channel.rs",
         chapter: "lesson11_rusts_own_tools",
         args: &[],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 5,
             latency_ms: 200,
             size: (200, 3000),
@@ -398,7 +319,8 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: Some(|source| {
             vec![check(
                 !source.contains("Mutex") && source.contains("mpsc"),
@@ -415,8 +337,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex11b_share_with_arc.rs",
         chapter: "lesson11_rusts_own_tools",
         args: &[],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 5,
             latency_ms: 200,
             size: (200, 3000),
@@ -431,7 +352,8 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: None,
         broken_on_purpose: Some(
             "`Rc` counts its owners without atomic operations, so it is not `Send`: it may \
@@ -444,8 +366,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex12_at_most_20.rs",
         chapter: "lesson12_a_thousand_downloads",
         args: &[],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 200,
             latency_ms: 100,
             size: (200, 300),
@@ -475,7 +396,8 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: None,
         broken_on_purpose: None,
     },
@@ -485,8 +407,7 @@ const EXERCISES: [Exercise; 8] = [
         file: "ex13_narrow_the_lock.rs",
         chapter: "lesson13_when_parallel_loses",
         args: &[],
-        checks: |_| Vec::new(),
-        watched: Some(Watched {
+        watched: Watched {
             count: 4,
             latency_ms: 200,
             size: (200, 3000),
@@ -511,36 +432,37 @@ const EXERCISES: [Exercise; 8] = [
                     ),
                 ]
             },
-        }),
+            pinned_checks: None,
+        },
         source_checks: None,
         broken_on_purpose: None,
     },
 ];
 
-impl Run {
-    /// The code of the program that ran (the exercise or its solution), without its
-    /// comment lines: a word in a comment is not a use of it.
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
-    }
-
-    fn exited_ok(&self) -> Check {
-        let last_error = String::from_utf8_lossy(&self.output.stderr)
-            .trim()
-            .lines()
-            .last()
-            .unwrap_or("")
-            .to_string();
-        check(
-            self.output.status.success(),
-            if self.output.status.success() {
-                "it runs and exits with status 0".to_string()
-            } else {
-                format!("it exited with {}: {last_error}", self.output.status)
-            },
-            "read the last lines of its output above: they say what went wrong.",
-        )
-    }
+/// The pool's size as the lab saw it: the most threads the program ran at once, less
+/// its main thread. Where the lab cannot count threads (not Linux), what the program
+/// says (`pool size: N`).
+fn pool_size_is(record: &Record, wanted: usize, why: String, hint: &'static str) -> Check {
+    let threads = record
+        .processes
+        .iter()
+        .find(|process| process.parent.is_none())
+        .and_then(|process| process.threads);
+    let (size, seen) = match threads {
+        Some(threads) => (Some(threads.saturating_sub(1) as usize), "the lab saw"),
+        None => (
+            record
+                .text()
+                .iter()
+                .find_map(|line| line.strip_prefix("pool size: "))
+                .and_then(|size| size.trim().parse().ok()),
+            "the program says",
+        ),
+    };
+    let pool = size.map_or("no pool".to_string(), |size| {
+        format!("a pool of {}", units::count(size, "worker", "workers"))
+    });
+    check(size == Some(wanted), format!("{seen} {pool}; {why}"), hint)
 }
 
 fn record_exited_ok(record: &Record) -> Check {
@@ -584,10 +506,19 @@ fn record_pictures(record: &Record, count: usize) -> Check {
     )
 }
 
+/// What came of checking one exercise.
+enum Verdict {
+    Passed,
+    NotYet,
+    /// Ctrl-C (or another stop) arrived: the exercise's tree was stopped, and so is
+    /// `check`, with this exit status.
+    Stopped(u8),
+}
+
 fn main() -> ExitCode {
-    // The guard installs the Ctrl-C handler: stopping `check` stops the exercise too.
-    process::init(&[]);
     let args = Args::parse();
+    // From here Ctrl-C stops the exercise's whole tree, then `check`.
+    let stops = signals::listen();
     // The workbook's folder; WORKBOOK_ROOT points elsewhere (the tests use a copy).
     let root = std::env::var_os("WORKBOOK_ROOT")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
@@ -660,7 +591,11 @@ fn main() -> ExitCode {
 
     let mut all_passed = true;
     for exercise in chosen {
-        all_passed &= run_checks(exercise, &args, root);
+        match run_checks(exercise, &args, root, &stops) {
+            Verdict::Passed => {}
+            Verdict::NotYet => all_passed = false,
+            Verdict::Stopped(code) => return ExitCode::from(code),
+        }
     }
     if all_passed {
         ExitCode::SUCCESS
@@ -685,9 +620,9 @@ fn does_not_compile_yet(exercise: &Exercise, folder: &str) {
     );
 }
 
-/// Builds and runs one exercise (or its solution), prints each check; true if all pass.
-fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
-    if let (Some(program), Some(watched)) = (&args.program, exercise.watched) {
+/// Builds and runs one exercise (or its solution) under the lab, prints each check.
+fn run_checks(exercise: &Exercise, args: &Args, root: &Path, stops: &Receiver<Stop>) -> Verdict {
+    if let Some(program) = &args.program {
         println!(
             "{} {} · {}   (your program: {})",
             "Exercise".bold(),
@@ -696,21 +631,8 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             program[0].to_string_lossy()
         );
         let mut command = program.clone();
-        command.extend(exercise.args.iter().map(std::ffi::OsString::from));
-        return judge_watched(exercise, watched, &command, "your program", None);
-    }
-    if args.program.is_some() {
-        println!(
-            "check: exercise {} is not judged by the lab yet; --program works for {}",
-            exercise.number,
-            EXERCISES
-                .iter()
-                .filter(|exercise| exercise.watched.is_some())
-                .map(|exercise| exercise.number)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return false;
+        command.extend(exercise.args.iter().map(OsString::from));
+        return judge_watched(exercise, &command, "your program", None, stops);
     }
     let (folder, binary) = if args.solution {
         ("solutions", format!("ex{}-solution", exercise.number))
@@ -737,9 +659,13 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
             ])
             .current_dir(root)
             .status();
+        // Ctrl-C reaches cargo too, which then fails: that is not the exercise's fault.
+        if let Ok(stop) = stops.try_recv() {
+            return Verdict::Stopped(stop_code(stop));
+        }
         if !built.is_ok_and(|status| status.success()) {
             does_not_compile_yet(exercise, folder);
-            return false;
+            return Verdict::NotYet;
         }
     }
     let program = std::env::current_exe().ok().and_then(|me| {
@@ -750,51 +676,27 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path) -> bool {
         if exercise.broken_on_purpose.is_some() && !args.solution {
             // Not built because it does not build: as shipped, that is the exercise.
             does_not_compile_yet(exercise, folder);
-            return false;
+            return Verdict::NotYet;
         }
         println!(
             "  {} {binary} is not built: run `cargo build -p workbook-exercises --bin {binary}`\n",
             "✗".red()
         );
-        return false;
+        return Verdict::NotYet;
     };
-    if let Some(watched) = exercise.watched {
-        let mut command = vec![program.into_os_string()];
-        command.extend(exercise.args.iter().map(std::ffi::OsString::from));
-        return judge_watched(
-            exercise,
-            watched,
-            &command,
-            &format!("{folder}/{}", exercise.file),
-            Some(&root.join(folder).join(exercise.file)),
-        );
-    }
-    let mut command = Command::new(&program);
-    command.args(exercise.args).env("NO_COLOR", "1");
-    let finished = run_with_time_limit(command, TIME_LIMIT);
-    let output = match finished {
-        Ok(Some(output)) => output,
-        Ok(None) => {
-            println!(
-                "  {} it did not finish within {} s, the limit for a checked run, and was stopped",
-                "✗".red(),
-                TIME_LIMIT.as_secs()
-            );
-            println!(
-                "    {} a loop that never ends? Every `loop` or `while` needs a way out, and \
-                 every worker you wait for must be able to finish.\n",
-                "hint:".yellow()
-            );
-            return false;
-        }
-        Err(error) => {
-            println!("  {} {binary} could not be started: {error}\n", "✗".red());
-            return false;
-        }
-    };
-    let run = Run { output, program };
-    let checks = (exercise.checks)(&run);
-    print_checks(&checks, exercise, &format!("{folder}/{}", exercise.file))
+    let mut command = vec![program.into_os_string()];
+    command.extend(exercise.args.iter().map(OsString::from));
+    judge_watched(
+        exercise,
+        &command,
+        &format!("{folder}/{}", exercise.file),
+        Some(&root.join(folder).join(exercise.file)),
+        stops,
+    )
+}
+
+fn stop_code(stop: Stop) -> u8 {
+    u8::try_from(stop.exit_code()).unwrap_or(1)
 }
 
 /// Prints each check, with its hint where it fails, and the verdict; true if all pass.
@@ -825,33 +727,80 @@ fn print_checks(checks: &[Check], exercise: &Exercise, what: &str) -> bool {
 }
 
 /// Runs `command` under the lab against a local server, in a scratch folder, and
-/// prints each check on its record; true if all pass.
+/// prints each check on its record (and on a second run allowed one CPU, where the
+/// exercise asks for one).
 fn judge_watched(
     exercise: &Exercise,
-    watched: Watched,
-    command: &[std::ffi::OsString],
+    command: &[OsString],
     what: &str,
     source: Option<&Path>,
-) -> bool {
+    stops: &Receiver<Stop>,
+) -> Verdict {
+    let watched = exercise.watched;
+    let mut checks = match watch_once(watched, command, stops) {
+        Ok(record) => {
+            if let Some(code) = stopped_by_signal(&record) {
+                return Verdict::Stopped(code);
+            }
+            (watched.checks)(&record)
+        }
+        Err(error) => {
+            println!("  {} {error:#}\n", "✗".red());
+            return Verdict::NotYet;
+        }
+    };
+    if let Some(pinned_checks) = watched.pinned_checks {
+        if taskset_works() {
+            let mut pinned: Vec<OsString> = vec!["taskset".into(), "-c".into(), "0".into()];
+            pinned.extend(command.iter().cloned());
+            match watch_once(watched, &pinned, stops) {
+                Ok(record) => {
+                    if let Some(code) = stopped_by_signal(&record) {
+                        return Verdict::Stopped(code);
+                    }
+                    checks.extend(pinned_checks(&record));
+                }
+                Err(error) => println!("  {} {error:#}", "✗".red()),
+            }
+        } else {
+            println!("  (no `taskset` here: the run allowed one CPU is not checked)");
+        }
+    }
+    if let Some(source_checks) = exercise.source_checks {
+        match source {
+            Some(path) => checks.extend(source_checks(&without_comments(path))),
+            None => {
+                println!("  (the code itself is not checked for a program given with --program)")
+            }
+        }
+    }
+    if print_checks(&checks, exercise, what) {
+        Verdict::Passed
+    } else {
+        Verdict::NotYet
+    }
+}
+
+/// One run of `command` watched by the lab, with its own server and scratch folder.
+/// The time limit covers the whole tree: a child left behind holding the output
+/// pipes is stopped with it.
+fn watch_once(
+    watched: Watched,
+    command: &[OsString],
+    stops: &Receiver<Stop>,
+) -> anyhow::Result<Record> {
+    use anyhow::Context as _;
     use workbook::lab::run::{Setting, watch};
     use workbook::server::{PictureServer, ServerConfig};
-    let server = match PictureServer::start(ServerConfig {
+    let server = PictureServer::start(ServerConfig {
         latency: Duration::from_millis(watched.latency_ms),
         ..ServerConfig::default()
-    }) {
-        Ok(server) => server,
-        Err(error) => {
-            println!("  {} cannot start the picture server: {error}\n", "✗".red());
-            return false;
-        }
-    };
-    let out = match tempfile::Builder::new().prefix("check-").tempdir() {
-        Ok(out) => out,
-        Err(error) => {
-            println!("  {} cannot make a temporary folder: {error}\n", "✗".red());
-            return false;
-        }
-    };
+    })
+    .context("cannot start the picture server")?;
+    let out = tempfile::Builder::new()
+        .prefix("check-")
+        .tempdir()
+        .context("cannot make a temporary folder")?;
     let url = server.picture_url(watched.size.0, watched.size.1);
     let setting = Setting {
         url: &url,
@@ -861,24 +810,35 @@ fn judge_watched(
         server: Some(&server),
         pass_through: false,
     };
-    let stops = workbook::lab::signals::listen();
-    let record = match watch(&setting, command, &stops) {
-        Ok(record) => record,
-        Err(error) => {
-            println!("  {} {error:#}\n", "✗".red());
-            return false;
-        }
-    };
-    let mut checks = (watched.checks)(&record);
-    if let Some(source_checks) = exercise.source_checks {
-        match source {
-            Some(path) => checks.extend(source_checks(&without_comments(path))),
-            None => {
-                println!("  (the code itself is not checked for a program given with --program)")
-            }
-        }
+    let record = watch(&setting, command, stops)?;
+    if record.stopped.as_deref() == Some("time limit") {
+        println!(
+            "    {} it did not finish within {} s, the limit for a checked run. A loop that \
+             never ends? Every worker you wait for must be able to finish, and every child \
+             you start must end.",
+            "hint:".yellow(),
+            TIME_LIMIT.as_secs()
+        );
     }
-    print_checks(&checks, exercise, what)
+    Ok(record)
+}
+
+/// The exit status for `check` if a stop (Ctrl-C, SIGTERM) ended the run.
+fn stopped_by_signal(record: &Record) -> Option<u8> {
+    match record.stopped.as_deref() {
+        Some("interrupted") => Some(130),
+        Some("terminated") => Some(143),
+        Some("hung up") => Some(129),
+        _ => None,
+    }
+}
+
+/// Is `taskset` here, and may this process pin a child to CPU 0?
+fn taskset_works() -> bool {
+    Command::new("taskset")
+        .args(["-c", "0", "true"])
+        .output()
+        .is_ok_and(|output| output.status.success())
 }
 
 /// The code of a file without its comment lines: a word in a comment is not a use of it.
@@ -889,32 +849,4 @@ fn without_comments(path: &Path) -> String {
         .filter(|line| !line.trim_start().starts_with("//"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg(unix)]
-    #[test]
-    fn a_run_that_never_ends_is_stopped_with_everything_it_started() {
-        // A shell that starts a child of its own and waits forever.
-        let mut command = Command::new("sh");
-        command.args(["-c", "sleep 300 & echo $!; wait"]);
-        let started = Instant::now();
-        let finished = run_with_time_limit(command, Duration::from_millis(500)).expect("starts");
-        assert!(finished.is_none(), "it was stopped at the limit");
-        assert!(started.elapsed() < Duration::from_secs(10));
-    }
-
-    #[test]
-    fn a_run_within_the_limit_gives_its_output() {
-        let me = std::env::current_exe().expect("exe");
-        let mut command = Command::new(me);
-        command.arg("--list");
-        let finished = run_with_time_limit(command, Duration::from_secs(30))
-            .expect("starts")
-            .expect("ends in time");
-        assert!(finished.status.success());
-    }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use workbook::server::{Fault, PictureServer, ServerConfig};
+use workbook::units::say;
 
 /// A stand-in for https://picsum.photos on 127.0.0.1: GET /{width}/{height} answers a JPEG.
 #[derive(Parser)]
@@ -54,12 +55,12 @@ fn main() -> anyhow::Result<()> {
         PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), config)
             .context("picsum-local")?;
     // The first line names the address, so a script can read the port it got.
-    workbook::say!("listening on http://{}", server.addr());
-    workbook::say!(
+    say(&format!("listening on http://{}", server.addr()));
+    say(&format!(
         "try http://{}/200/3000 ({} ms latency); Ctrl-C stops the server",
         server.addr(),
         args.latency_ms
-    );
+    ));
     server.wait();
     Ok(())
 }

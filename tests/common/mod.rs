@@ -128,27 +128,6 @@ pub fn assert_complete_pictures_of(folder: &Path, count: usize, size: (u32, u32)
     }
 }
 
-pub use workbook::timeline::PrintedEvent as EventLine;
-
-pub fn events(output: &str) -> Vec<EventLine> {
-    workbook::timeline::read_printed_events(output)
-}
-
-/// Some moment lies inside every download: the last start comes before the first end.
-pub fn downloads_overlap(events: &[EventLine]) -> bool {
-    let last_start = events
-        .iter()
-        .filter(|e| e.kind == "start")
-        .map(|e| e.seconds)
-        .fold(f64::MIN, f64::max);
-    let first_end = events
-        .iter()
-        .filter(|e| e.kind == "saved")
-        .map(|e| e.seconds)
-        .fold(f64::MAX, f64::min);
-    last_start < first_end
-}
-
 /// A plain static file server this project did not write: Python's `http.server`.
 pub struct StaticServer {
     child: Child,
