@@ -1,7 +1,8 @@
 //! The book's pictures, drawn with plotters' SVG backend (no system fonts needed):
 //!
-//! - a timeline for every transcript that prints download events, drawn from that
-//!   transcript's own lines (the same run, so picture and text always agree);
+//! - a timeline for every watched run, drawn from that run's record: one bar per
+//!   request the server answered (the same run, so picture and text always agree);
+//! - lesson 13's text bars, read from its transcript;
 //! - a chart for the measured tables (`book/src/measured/*.md`) that have a size
 //!   column, drawn from the table itself (so a chart can never disagree with its table).
 //!
@@ -15,15 +16,14 @@ use anyhow::{Context, bail};
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use workbook::lab::Record;
-use workbook::timeline::{PrintedEvent, worker_color_index};
 
 const WIDTH: u32 = 480;
 /// Text size: a phone shows a picture at about 0.7 of its size, and 18 px becomes 12.
 const TEXT: u32 = 18;
 const FONT: &str = "sans-serif";
 
-/// The terminal's worker colors (`timeline::WORKER_COLORS`: cyan, yellow, magenta,
-/// blue, green, bright red), dark enough to read on white.
+/// The workers' colors (cyan, yellow, magenta, blue, green, red), dark enough to read
+/// on white; [`worker_color_index`] picks one.
 const WORKER_RGB: [RGBColor; 6] = [
     RGBColor(0, 150, 170),
     RGBColor(200, 145, 0),
@@ -52,75 +52,13 @@ enum Ended {
     Never,
 }
 
-/// Pairs printed start and end events, in the order the downloads started.
-fn bars(events: &[PrintedEvent]) -> Vec<Bar> {
-    let mut bars: Vec<(Bar, u32, usize)> = Vec::new();
-    for event in events {
-        match event.kind.as_str() {
-            "start" => bars.push((
-                Bar {
-                    label: format!("file {} {}", event.file, event.worker),
-                    worker: event.worker.clone(),
-                    start: event.seconds,
-                    // Nobody knows when it stopped: drawn as a mark at its start.
-                    end: event.seconds,
-                    how: Ended::Never,
-                },
-                event.pid,
-                event.file,
-            )),
-            kind => {
-                if let Some((bar, _, _)) = bars.iter_mut().rev().find(|(bar, pid, file)| {
-                    *pid == event.pid && *file == event.file && bar.how == Ended::Never
-                }) {
-                    bar.end = event.seconds.max(bar.start);
-                    bar.how = if kind == "saved" {
-                        Ended::Saved
-                    } else {
-                        Ended::Failed
-                    };
-                }
-            }
-        }
-    }
-    let mut bars: Vec<Bar> = bars.into_iter().map(|(bar, _, _)| bar).collect();
-    // In the order they started, as the terminal's timeline draws them.
-    bars.sort_by(|a, b| a.start.total_cmp(&b.start));
-    bars
-}
-
-/// How many downloads a transcript's timeline holds (0: it has none).
-pub fn downloads_in(transcript: &str) -> usize {
-    bars(&workbook::timeline::read_printed_events(transcript)).len()
-}
-
-/// The timeline of a transcript's printed events as an SVG picture.
-pub fn timeline(transcript: &str) -> anyhow::Result<String> {
-    let bars = bars(&workbook::timeline::read_printed_events(transcript));
-    if bars.is_empty() {
-        bail!("the transcript has no download events to draw");
-    }
-    // The run's total (`total 0.91 s, ...`), else the last end.
-    let total = transcript
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("total ")?
-                .split(' ')
-                .next()?
-                .parse::<f64>()
-                .ok()
-        })
-        .unwrap_or(0.0)
-        .max(bars.iter().map(|bar| bar.end).fold(0.0, f64::max))
-        * 1.04;
-    // Where the program said it was done (lesson 07: `> all done at 0.107 s`): a line
-    // across every row, labelled in a row of its own above the bars. The bars that go
-    // on past it are work the program forgot.
-    let done = transcript.lines().find_map(|line| {
-        let rest = &line[line.find("all done at ")? + "all done at ".len()..];
-        rest.split(' ').next()?.parse::<f64>().ok()
-    });
-    draw(&bars, total, done, "seconds since the downloads started")
+/// Which of [`WORKER_RGB`] a worker (a pid, a row's label) is drawn in: the same for
+/// the same name in every picture.
+fn worker_color_index(worker: &str) -> usize {
+    let hash = worker
+        .bytes()
+        .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+    hash % WORKER_RGB.len()
 }
 
 /// The timeline of a watched run, from its record: one bar per request the server
@@ -751,22 +689,33 @@ pub fn check_svg(text: &str) -> anyhow::Result<usize> {
 mod tests {
     use super::*;
 
-    const RUN: &str = "\
-  0.009s  pid 24941   Process-1    file 0  start http://x
-  0.014s  pid 24943   Process-2    file 1  start http://x
-  0.314s  pid 24941   Process-1    file 0  saved downloads/lesson06/0.jpg (217113 bytes)
-  0.322s  pid 24943   Process-2    file 1  FAILED http://x: HTTP 500
-total 0.33 s, 1 of 2 files, 2 downloads, 1 failed, 2 requests
-";
+    fn request(number: usize, pid: u32, end: f64, status: u16) -> workbook::lab::record::Request {
+        workbook::lab::record::Request {
+            number,
+            target: "/200/3000".into(),
+            start: 0.01,
+            first_byte: Some(end - 0.01),
+            end,
+            status,
+            bytes: 1000,
+            complete: true,
+            connection: format!("127.0.0.1:{}", 40000 + number),
+            pid: Some(pid),
+        }
+    }
 
     #[test]
-    fn a_timeline_is_svg_with_a_bar_per_download() {
-        assert_eq!(downloads_in(RUN), 2);
-        let svg = timeline(RUN).unwrap();
+    fn a_timeline_is_svg_with_a_bar_per_request() {
+        let record = Record {
+            wall: 0.33,
+            requests: vec![request(1, 24941, 0.31, 200), request(2, 24943, 0.32, 500)],
+            ..Record::of(&[], "http://x", std::path::Path::new("out"), 2)
+        };
+        let svg = record_timeline(&record).unwrap();
         // The white background, the plot area, two bars (plotters draws more
         // rectangles for the frame, so count at least).
         assert!(check_svg(&svg).unwrap() >= 3);
-        assert!(svg.contains("file 1 Process-2"));
+        assert!(svg.contains("request 2 pid 24943"));
         assert!(svg.contains("FAILED"));
     }
 
