@@ -8,6 +8,9 @@
 //! `alone` runs the binary with the lab's environment set by hand, as a learner's
 //! own crate would run; `under the lab` is `lab::run::watch` on the same command.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,6 +2,9 @@
 //! it, as a thread and as a child process (this program run again), with the lesson's
 //! own `run_child`.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::Criterion;
 
 #[path = "common.rs"]

@@ -2,6 +2,9 @@
 //! pool of child processes (1 and available_parallelism of them), using the lesson's
 //! own functions.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::cpus;
 

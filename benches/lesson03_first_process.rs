@@ -2,6 +2,9 @@
 //! this program run again (what `Process` starts) and for a tiny program (`true`).
 //! `Process` start+join itself is measured once, in lesson 01's bench.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 
 use criterion::Criterion;

@@ -4,6 +4,9 @@
 //! The benchmark runs the lesson's own function: the lesson file is compiled in as a
 //! module, so what is measured is exactly the code the book shows.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::server::{PictureServer, ServerConfig};
 

@@ -2,6 +2,9 @@
 //! child process) against the sequential loop of lesson 04, for 5 pictures. Each runs
 //! the lesson's own function. (Lesson 06's bench measures the fixed version.)
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::server::{PictureServer, ServerConfig};
 

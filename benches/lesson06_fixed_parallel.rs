@@ -6,6 +6,9 @@
 //! (each picture has its own worker); rayon's pool has one thread per core, so it
 //! needs count / cores rounds; sequential needs count rounds.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::server::{PictureServer, ServerConfig};
 

@@ -6,6 +6,9 @@
 //! orphan outlives an iteration. A child is this bench again with `--child URL PATH`,
 //! as the lessons' own children are (`lessons/picture.rs`).
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};

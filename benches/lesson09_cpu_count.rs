@@ -3,6 +3,9 @@
 //! (download a picture from the local server), with the lesson's own pool and jobs.
 //! CPU-bound stops scaling at available_parallelism; I/O-bound goes on.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::server::{PictureServer, ServerConfig};
 

@@ -2,6 +2,9 @@
 //! on one thread per job, on rayon's pool and in one child process per job, with the
 //! lesson's own functions.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::server::{PictureServer, ServerConfig};
 

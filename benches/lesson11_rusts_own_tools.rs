@@ -2,6 +2,9 @@
 //! between processes, and a contended counter behind a `Mutex` against an atomic, with
 //! the lesson's own functions.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 #[path = "common.rs"]

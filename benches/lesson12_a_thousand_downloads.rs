@@ -2,6 +2,9 @@
 //! of 100 threads, and async tasks; bounded processes (64 at once) at 100. Each runs
 //! the lesson's own function, against the local server at the benchmark latency.
 
+// A benchmark whose set-up fails has nothing to measure: it stops, with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BenchmarkId, Criterion};
 use workbook::server::{PictureServer, ServerConfig};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use workbook::lab::Record;
 
-mod common;
+use crate::common;
 use common::{FaultyServer, Place, output_within, stderr, stdout};
 
 const LESSON06: &str = env!("CARGO_BIN_EXE_lesson06");
@@ -137,10 +137,9 @@ fn lesson06_rayon_is_held_to_its_pool() {
 }
 
 #[test]
+#[ignore = "needs python3 (a static server nobody here wrote); CI runs it"]
 fn a_server_the_lab_did_not_start_is_used_as_given() {
-    let Some(served) = common::serve_a_picture() else {
-        return;
-    };
+    let served = common::serve_a_picture();
     let place = Place::new();
     let output = lesson06(&place, &["--url", &served.url, "--no-compare"]);
     assert!(output.status.success(), "{}", stderr(&output));

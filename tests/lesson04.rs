@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-mod common;
+use crate::common;
 use common::{FaultyServer, Place, stderr, stdout};
 
 const LESSON04: &str = env!("CARGO_BIN_EXE_lesson04");
@@ -147,10 +147,9 @@ fn a_failing_write_is_a_clear_error_with_nothing_partial() {
 }
 
 #[test]
+#[ignore = "needs python3 (a static server nobody here wrote); CI runs it"]
 fn works_against_a_static_server_it_did_not_write() {
-    let Some(served) = common::serve_a_picture() else {
-        return;
-    };
+    let served = common::serve_a_picture();
     let place = Place::new();
     let output = place.watch(LESSON04, &["--url", &served.url]);
     assert!(output.status.success(), "{}", stderr(&output));

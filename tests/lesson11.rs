@@ -2,7 +2,7 @@
 //! message, and both shared counters reach the exact total. Behaviour only: the rates
 //! the lesson prints are not checked.
 
-mod common;
+use crate::common;
 use common::{picture_bytes, stderr, stdout};
 
 /// The number after `label` on the first line that contains it.

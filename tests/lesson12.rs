@@ -2,7 +2,7 @@
 //! whole, in a run of its own; the bounds hold; a failed download is counted with its
 //! reason; a run that brings nothing fails. Behaviour only, never speed.
 
-mod common;
+use crate::common;
 use common::{Place, stderr, stdout};
 
 const LESSON12: &str = env!("CARGO_BIN_EXE_lesson12");

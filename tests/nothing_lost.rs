@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-mod common;
+use crate::common;
 #[cfg(any(target_os = "linux", windows))]
 use common::files_in;
 use common::{assert_complete_pictures, stderr, stdout, wait_at_most};

@@ -7,10 +7,6 @@
 //! lab's record of a run (the server's side of each request, the process tree, the
 //! folder); nothing is read from what the programs print. Then it shows what starting a
 //! process costs and what each language says about the CPU count, as each prints it.
-#![forbid(unsafe_code)]
-// Nothing a user or the network controls may end in a panic: no unwrap or expect
-// outside the tests.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -191,7 +191,7 @@ impl Drop for StaticServer {
     }
 }
 
-/// A static server serving one small JPEG as `/picture.jpg`; `None` without python3.
+/// A static server serving one small JPEG as `/picture.jpg` (python3's http.server).
 pub struct ServedPicture {
     pub server: StaticServer,
     pub url: String,
@@ -199,21 +199,18 @@ pub struct ServedPicture {
     _folder: tempfile::TempDir,
 }
 
-pub fn serve_a_picture() -> Option<ServedPicture> {
+pub fn serve_a_picture() -> ServedPicture {
     let folder = tempfile::tempdir().expect("tempdir");
     let bytes = workbook::server::draw_jpeg(120, 80);
     std::fs::write(folder.path().join("picture.jpg"), &bytes).expect("write");
-    let Some(server) = StaticServer::start(folder.path()) else {
-        eprintln!("skipped: python3 is not available to serve static files");
-        return None;
-    };
+    let server = StaticServer::start(folder.path()).expect("python3 serves the folder");
     let url = format!("http://127.0.0.1:{}/picture.jpg", server.port);
-    Some(ServedPicture {
+    ServedPicture {
         server,
         url,
         bytes,
         _folder: folder,
-    })
+    }
 }
 
 /// The standalone picture server (`picsum-local`) in a process of its own, so that it
