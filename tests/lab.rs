@@ -315,6 +315,95 @@ fn a_program_that_never_ends_is_stopped_at_the_time_limit() {
     }
 }
 
+/// Issue 24, item 3: the lab removes only the temporary files this run's processes
+/// left: a temporary file of a writer outside the tree stays. (What was there before
+/// stays too: `what_was_in_the_folder_before_is_never_touched`.)
+#[cfg(target_os = "linux")]
+#[test]
+fn only_this_runs_temporary_files_are_removed() {
+    let records = tempfile::tempdir().expect("a folder");
+    let out = tempfile::tempdir().expect("a folder");
+    let record = records.path().join("record.json");
+    let mut command = Command::new(LAB);
+    command
+        .arg("--out")
+        .arg(out.path())
+        .arg("--record")
+        .arg(&record)
+        .args([
+            "sh",
+            "-c",
+            // One written as if by another run (a pid not of this tree), one by the
+            // shell itself ($$), each left behind.
+            "echo x > \"$PICTURES_DIR/.7.jpg.4000001.part\"; echo y > \"$PICTURES_DIR/.8.jpg.$$.part\"",
+        ]);
+    let output = output_within(command, Duration::from_secs(30));
+    let record = Record::read(&record).expect("a record");
+    let state = |name: &str| {
+        record
+            .files
+            .iter()
+            .find(|file| file.name == name)
+            .map(|file| file.state.clone())
+    };
+    assert_eq!(
+        state(
+            ".8.jpg.{}.part"
+                .replace("{}", &record.processes[0].pid.to_string())
+                .as_str()
+        )
+        .as_deref(),
+        Some("left half-written"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        state(".7.jpg.4000001.part").as_deref(),
+        Some("another writer's")
+    );
+    assert!(out.path().join(".7.jpg.4000001.part").exists());
+    let left: Vec<String> = common::files_in(out.path())
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        !left.iter().any(|name| name.starts_with(".8.jpg.")),
+        "{left:?}"
+    );
+}
+
+/// Issue 24, item 9: a learner's own `0.jpg` in `--out` is never replaced; the lab
+/// says which and stops before the program starts. A picture an earlier watched run
+/// wrote is replaced as usual.
+#[test]
+fn a_picture_no_watched_run_wrote_is_never_replaced() {
+    let place = Place::new();
+    std::fs::write(place.out().join("3.jpg"), b"my own picture").expect("mine");
+    let output = lesson06(&place, &["--latency-ms", "0", "--no-compare"]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = stderr(&output);
+    assert!(
+        said.contains("3.jpg was not written by a run the lab watched")
+            && said.lines().count() == 1,
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read(place.out().join("3.jpg")).expect("kept"),
+        b"my own picture"
+    );
+    assert_eq!(
+        common::files_in(place.out()).len(),
+        1,
+        "nothing else written"
+    );
+    std::fs::remove_file(place.out().join("3.jpg")).expect("moved away");
+    for _ in 0..2 {
+        let output = lesson06(&place, &["--latency-ms", "0", "--no-compare"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    common::assert_complete_pictures(place.out(), 5);
+}
+
 /// Issue 24, item 7: a child left behind holding the program's stdout (plain, or in a
 /// session of its own) neither keeps the run past its limit nor outlives it.
 #[cfg(target_os = "linux")]

@@ -85,6 +85,9 @@ fn a_run_whose_downloads_all_fail_keeps_the_old_pictures() {
     for i in 0..5 {
         std::fs::write(out.path().join(format!("{i}.jpg")), format!("old {i}")).expect("write");
     }
+    // As if an earlier watched run had written them (else the lab refuses to start).
+    let made: String = (0..5).map(|i| format!("{i}.jpg\n")).collect();
+    std::fs::write(out.path().join(workbook::lab::folder::MADE), made).expect("write");
     let url = closed_port_url();
     let output = output_within(
         lesson(LESSON04, out.path(), &["--url", &url]),

@@ -2,12 +2,14 @@
 //! each picture is a whole JPEG, and what was left half-written.
 //!
 //! A half-written file is a temporary file the run left behind: an entry that was not
-//! there before the run, whose name says it is temporary (`.0.jpg.4242.part`, a name
-//! that starts with a dot and ends in `.part`, as the lessons' `picture.rs` writes, or
-//! the older `.workbook-tmp-...`). The lab removes such a file, because this run made
-//! it; anything that was there before is never touched, and a folder never removed.
+//! there before the run, whose name says it is temporary and whose writer was one of
+//! this run's processes (`.0.jpg.4242.part`, as the lessons' `picture.rs` writes:
+//! a dot, the picture's name, the writer's pid, `.part`). The lab removes such a file,
+//! because this run made it. Anything else is never touched: what was there before,
+//! a temporary file of another run writing into the same folder at the same time (its
+//! pid is not of this tree), and never a folder.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -52,31 +54,46 @@ pub fn snapshot(folder: &Path) -> Snapshot {
     Snapshot { entries }
 }
 
-/// A temporary name: `.NAME.part` (the lessons' own), or the older workbook's.
+/// A temporary name: `.NAME.part`, as the lessons' `picture.rs` writes.
 pub fn is_temporary(name: &str) -> bool {
-    (name.starts_with('.') && name.ends_with(".part")) || name.starts_with(".workbook-tmp-")
+    name.starts_with('.') && name.ends_with(".part")
 }
 
-/// Compares the folder now with `before`. Temporary files this run made are removed
-/// (and reported as `left half-written`).
-pub fn compare(folder: &Path, before: &Snapshot) -> Vec<File> {
+/// The writer's pid in a temporary name: 4242 in `.0.jpg.4242.part`.
+pub fn writer_of(name: &str) -> Option<u32> {
+    name.strip_suffix(".part")?.rsplit('.').next()?.parse().ok()
+}
+
+/// Compares the folder now with `before`. A temporary file this run made is removed
+/// and reported as `left half-written`: one that names a writer among `ours` (the
+/// pids of the run's tree), or any new one where the tree is not known (`None`).
+/// A new temporary file of another writer is kept, as `another writer's`.
+pub fn compare(folder: &Path, before: &Snapshot, ours: Option<&[u32]>) -> Vec<File> {
     let after = snapshot(folder);
     let mut files = Vec::new();
     let mut names: Vec<&String> = after.entries.keys().collect();
     names.sort_by_key(|name| natural(name));
-    for name in names {
+    for name in names.into_iter().filter(|name| *name != MADE) {
         let entry = &after.entries[name];
         let path = folder.join(name);
         let state = match before.entries.get(name) {
             None if entry.is_file && is_temporary(name) => {
-                let _ = std::fs::remove_file(&path);
-                "left half-written"
+                let made_here = match ours {
+                    Some(ours) => writer_of(name).is_some_and(|pid| ours.contains(&pid)),
+                    None => true,
+                };
+                if made_here {
+                    let _ = std::fs::remove_file(&path);
+                    "left half-written"
+                } else {
+                    "another writer's"
+                }
             }
             None => "new",
             Some(old) if old == entry => "unchanged",
             Some(_) => "changed",
         };
-        let whole_jpeg = entry.is_file && state != "left half-written" && is_whole_jpeg(&path);
+        let whole_jpeg = entry.is_file && !is_temporary(name) && is_whole_jpeg(&path);
         files.push(File {
             name: name.clone(),
             bytes: entry.bytes,
@@ -87,7 +104,7 @@ pub fn compare(folder: &Path, before: &Snapshot) -> Vec<File> {
     let mut gone: Vec<&String> = before
         .entries
         .keys()
-        .filter(|name| !after.entries.contains_key(*name))
+        .filter(|name| !after.entries.contains_key(*name) && *name != MADE)
         .collect();
     gone.sort();
     for name in gone {
@@ -99,6 +116,50 @@ pub fn compare(folder: &Path, before: &Snapshot) -> Vec<File> {
         });
     }
     files
+}
+
+/// The lab's list, in the pictures' folder, of the files that runs it watched wrote
+/// there, one name a line. A picture not on it is someone else's: never replaced.
+pub const MADE: &str = ".lab-made";
+
+fn made_here(folder: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(folder.join(MADE))
+        .map(|text| text.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The pictures a run of `count` would replace (`0.jpg`...) that no watched run
+/// wrote: a learner's own file of the same name.
+pub fn not_ours(folder: &Path, count: usize) -> Vec<String> {
+    let made = made_here(folder);
+    (0..count)
+        .map(|i| format!("{i}.jpg"))
+        // A folder of that name cannot be replaced by a rename: only files count.
+        .filter(|name| {
+            !made.contains(name)
+                && folder
+                    .join(name)
+                    .symlink_metadata()
+                    .is_ok_and(|metadata| !metadata.is_dir())
+        })
+        .collect()
+}
+
+/// Adds the files this run wrote to the folder's [`MADE`] list.
+pub fn note_made(folder: &Path, files: &[File]) -> Result<(), super::output_file::OutputError> {
+    let mut made = made_here(folder);
+    let before = made.len();
+    made.extend(
+        files
+            .iter()
+            .filter(|file| file.written())
+            .map(|file| file.name.clone()),
+    );
+    if made.len() == before {
+        return Ok(());
+    }
+    let text: String = made.iter().map(|name| format!("{name}\n")).collect();
+    super::output_file::write_whole(&folder.join(MADE), text.as_bytes())
 }
 
 /// Sorts `10.jpg` after `9.jpg`.
@@ -138,7 +199,8 @@ mod tests {
         std::fs::write(path("0.jpg"), crate::server::draw_jpeg(30, 30)).expect("0 again");
         std::fs::write(path("1.jpg"), b"\xFF\xD8 not whole").expect("1");
         std::fs::write(path(".2.jpg.77.part"), b"half").expect("part");
-        let files = compare(folder.path(), &before);
+        std::fs::write(path(".3.jpg.78.part"), b"another run's").expect("part");
+        let files = compare(folder.path(), &before, Some(&[77]));
         let state = |name: &str| {
             files
                 .iter()
@@ -154,7 +216,9 @@ mod tests {
             Some(("unchanged", false)),
             "not ours: kept"
         );
+        assert_eq!(state(".3.jpg.78.part"), Some(("another writer's", false)));
         assert!(!path(".2.jpg.77.part").exists(), "ours: removed");
+        assert!(path(".3.jpg.78.part").exists(), "not of this tree: kept");
         assert!(path(".old.part").exists());
     }
 }

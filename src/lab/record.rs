@@ -169,8 +169,9 @@ pub struct File {
     /// A whole JPEG: its markers, a frame with a size, a scan, its end.
     pub whole_jpeg: bool,
     /// `new` (not there before), `changed`, `unchanged`, `removed` (there before,
-    /// gone now), or `left half-written` (a temporary file the run left; the lab
-    /// removed it).
+    /// gone now), `left half-written` (a temporary file the run left; the lab
+    /// removed it), or `another writer's` (a new temporary file whose writer is not
+    /// of this run's tree: kept).
     pub state: String,
 }
 

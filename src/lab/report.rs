@@ -189,6 +189,16 @@ fn facts(record: &Record) -> String {
             )
         });
     }
+    for file in record
+        .files
+        .iter()
+        .filter(|file| file.state == "another writer's")
+    {
+        lines.push(format!(
+            "  {} is another writer's temporary file (its pid is not of this run): kept",
+            file.name.escape_debug()
+        ));
+    }
     let started = record.processes.len().saturating_sub(1);
     let tree = if started == 0 {
         "the program alone".to_string()

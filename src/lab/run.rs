@@ -86,6 +86,7 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         _ => None,
     };
     prepare_folder(&out)?;
+    refuse_to_replace_what_is_not_ours(&out, options.count)?;
     for (flag, path) in [("--trace", &options.trace), ("--record", &options.record)] {
         if let Some(path) = path {
             refuse_inside(flag, path, &out)?;
@@ -344,6 +345,9 @@ pub fn watch(
         _ => None,
     };
     let (seen, peak_memory) = tree.finish();
+    // Whose temporary files may be removed: only on Linux does the lab see the tree.
+    let ours: Option<Vec<u32>> =
+        cfg!(target_os = "linux").then(|| seen.iter().map(|seen| seen.pid).collect());
     if let Some(stop) = &stopped {
         say(&format!(
             "lab: {stop}: stopped {} of {}",
@@ -397,6 +401,12 @@ pub fn watch(
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     );
+    let files = folder::compare(setting.out, &before, ours.as_deref());
+    if let Err(error) = folder::note_made(setting.out, &files) {
+        say(&format!(
+            "lab: cannot keep the list of the run's files: {error}"
+        ));
+    }
     Ok(Record {
         wall: seconds(ended),
         exit,
@@ -405,7 +415,7 @@ pub fn watch(
         processes,
         lines_left_out: lines.left_out,
         lines: lines.head.into_iter().chain(lines.tail).collect(),
-        files: folder::compare(setting.out, &before),
+        files,
         cpu,
         peak_memory,
         ..Record::of(command, setting.url, setting.out, setting.count)
@@ -745,6 +755,24 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
                 shown(folder)
             )
         })
+}
+
+/// A picture in the folder that no watched run wrote (a learner's own `0.jpg`) would
+/// be replaced by the run: said before the program starts, and nothing is touched.
+fn refuse_to_replace_what_is_not_ours(out: &Path, count: usize) -> anyhow::Result<()> {
+    let theirs = folder::not_ours(out, count);
+    if let Some(first) = theirs.first() {
+        let others = match theirs.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        anyhow::bail!(
+            "--out {}: {first}{others} was not written by a run the lab watched, and the \
+             run would replace it; move it away or choose another --out",
+            shown(out)
+        );
+    }
+    Ok(())
 }
 
 /// The lab's own files go into a folder that exists, and never into the pictures'

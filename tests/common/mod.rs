@@ -88,13 +88,14 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Every file in `folder` (pictures and anything else, such as temporary files).
+/// Every file in `folder` (pictures and anything else, such as temporary files), but
+/// the lab's list of the files its runs wrote there.
 pub fn files_in(folder: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(folder)
         .map(|entries| entries.filter_map(Result::ok).collect())
         .unwrap_or_else(|_| Vec::new())
         .into_iter()
-        .filter(|entry| entry.path().is_file())
+        .filter(|entry| entry.path().is_file() && entry.file_name() != workbook::lab::folder::MADE)
         .map(|entry| {
             let name = entry.file_name().to_string_lossy().into_owned();
             (name, std::fs::read(entry.path()).expect("readable"))
