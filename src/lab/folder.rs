@@ -123,8 +123,13 @@ pub fn compare(folder: &Path, before: &Snapshot, ours: Option<&[u32]>) -> Vec<Fi
 pub const MADE: &str = ".lab-made";
 
 fn made_here(folder: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(folder.join(MADE))
-        .map(|text| text.lines().map(str::to_string).collect())
+    read_letting_others_rename(&folder.join(MADE))
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -176,11 +181,29 @@ fn is_whole_jpeg(path: &PathBuf) -> bool {
     // Pictures are small; a file far larger than any picture is not read whole.
     const LARGEST: u64 = 64 * 1024 * 1024;
     match std::fs::metadata(path) {
-        Ok(metadata) if metadata.len() <= LARGEST => std::fs::read(path)
+        Ok(metadata) if metadata.len() <= LARGEST => read_letting_others_rename(path)
             .map(|bytes| crate::jpeg::is_whole(&bytes))
             .unwrap_or(false),
         _ => false,
     }
+}
+
+/// Reads a file whole. On Windows a file open for reading cannot be renamed over
+/// unless its reader allows it, so the lab allows it: another run writing into the
+/// same folder must not fail because the lab is looking.
+fn read_letting_others_rename(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        const SHARE_READ_WRITE_DELETE: u32 = 0x1 | 0x2 | 0x4;
+        options.share_mode(SHARE_READ_WRITE_DELETE);
+    }
+    let mut bytes = Vec::new();
+    options.open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
