@@ -51,6 +51,54 @@ pub fn say(text: &str) {
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
+/// Writes `text` to stdout for a tool whose output is its result (`check`,
+/// `bench-report`, `side-by-side`). A closed stdout (piped into `head`) ends the
+/// program quietly with status 0, as `cat` does; any other failure (a full disk)
+/// ends it with one line on stderr and status 1. Call it only when nothing of the
+/// run is left to clean up: it does not return on failure.
+pub fn print_or_stop(text: &str) {
+    let Err(error) = print(text) else {
+        return;
+    };
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    let program = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|path| {
+            path.file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "workbook".into());
+    eprintln!("{program}: cannot write to stdout: {error}");
+    std::process::exit(1);
+}
+
+/// Writes `text` to stdout and flushes it, so that a failure shows here.
+pub fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// Is this error, somewhere in its chain, a closed stdout?
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `println!` through [`print_or_stop`].
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::units::print_or_stop("\n") };
+    ($($arg:tt)*) => { $crate::units::print_or_stop(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

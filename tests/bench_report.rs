@@ -193,3 +193,50 @@ fn book_tables_come_from_the_latest_latency_and_say_so() {
             .contains("the book gets the latest, lesson04 (5 ms)")
     );
 }
+
+/// A tool whose output is its result stops quietly when its stdout is closed (piped
+/// into `head`), and says in one line when it cannot write (a full disk).
+#[test]
+fn a_closed_or_full_stdout_is_quiet_or_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_case(
+        dir.path(),
+        "lesson06 (20 ms)",
+        "sequential",
+        "5",
+        "new",
+        1e8,
+    );
+    let tool = |which: &str| {
+        let mut command;
+        if which == "bench-report" {
+            command = Command::new(env!("CARGO_BIN_EXE_bench-report"));
+            command.arg("--dir").arg(dir.path());
+        } else {
+            command = Command::new(env!("CARGO_BIN_EXE_check"));
+            command.arg("--list");
+        }
+        command
+    };
+    for which in ["bench-report", "check"] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = tool(which).stdout(writer).output().expect("it runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{which}: {stderr}");
+        assert!(stderr.is_empty(), "{which}: {stderr}");
+
+        #[cfg(target_os = "linux")]
+        {
+            let full = std::fs::File::create("/dev/full").expect("/dev/full");
+            let output = tool(which).stdout(full).output().expect("it runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{which}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{which}: {stderr}");
+            assert!(
+                stderr.contains("cannot write to stdout"),
+                "{which}: {stderr}"
+            );
+        }
+    }
+}

@@ -103,6 +103,20 @@ fn unknown_exercises_are_usage_errors() {
 }
 
 #[test]
+fn a_workbook_root_without_exercises_is_a_usage_error() {
+    let empty = tempfile::tempdir().expect("a folder");
+    let output = Command::new(env!("CARGO_BIN_EXE_check"))
+        .arg("05")
+        .env("WORKBOOK_ROOT", empty.path().join("nowhere"))
+        .output()
+        .expect("check runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("WORKBOOK_ROOT"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
 fn every_exercise_has_its_start_copy_solution_binary_and_chapter() {
     let manifest =
         std::fs::read_to_string(root().join("exercises/Cargo.toml")).expect("exercises/Cargo.toml");

@@ -84,10 +84,12 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     cases.sort_by_key(sort_key);
-    print!(
-        "{}",
-        report(&cases, &before, args.baseline.as_deref(), args.markdown)
-    );
+    workbook::units::print_or_stop(&report(
+        &cases,
+        &before,
+        args.baseline.as_deref(),
+        args.markdown,
+    ));
     if let Some(book) = &args.book
         && let Err(error) = write_book_tables(book, &cases)
     {

@@ -19,6 +19,7 @@ use clap::Parser;
 use colored::Colorize;
 use workbook::lab::Record;
 use workbook::lab::signals::{self, Stop};
+use workbook::outln;
 use workbook::units;
 
 /// How long a checked run may take. The exercises finish in about a second; a run
@@ -519,6 +520,13 @@ fn main() -> ExitCode {
     let root = std::env::var_os("WORKBOOK_ROOT")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let root = root.as_path();
+    if !root.join("exercises").is_dir() {
+        eprintln!(
+            "check: {} has no exercises folder: is WORKBOOK_ROOT the workbook's folder?",
+            root.display()
+        );
+        return ExitCode::from(2);
+    }
     if args.list {
         for exercise in &EXERCISES {
             let state = if exercise.broken_on_purpose.is_some() {
@@ -526,9 +534,11 @@ fn main() -> ExitCode {
             } else {
                 "compiles"
             };
-            println!(
+            outln!(
                 "{} {} {} {state}",
-                exercise.number, exercise.file, exercise.chapter
+                exercise.number,
+                exercise.file,
+                exercise.chapter
             );
         }
         return ExitCode::SUCCESS;
@@ -563,7 +573,7 @@ fn main() -> ExitCode {
                 root.join("exercises").join(exercise.file),
             );
             match std::fs::copy(&start, &mine) {
-                Ok(_) => println!(
+                Ok(_) => outln!(
                     "exercise {} is back to its starting state: {}",
                     exercise.number,
                     mine.display()
@@ -602,24 +612,25 @@ fn main() -> ExitCode {
 
 /// Says that the exercise does not compile yet, with its hint.
 fn does_not_compile_yet(exercise: &Exercise, folder: &str) {
-    println!(
+    outln!(
         "  {} it does not compile yet: the compiler's messages say where",
         "✗".red()
     );
     let hint = exercise
         .broken_on_purpose
         .unwrap_or("read the first error: its first lines say what and where.");
-    println!("    {} {hint}", "hint:".yellow());
-    println!(
+    outln!("    {} {hint}", "hint:".yellow());
+    outln!(
         "  Not yet. Edit {folder}/{} and run `cargo run --bin check -- {}` again.\n",
-        exercise.file, exercise.number
+        exercise.file,
+        exercise.number
     );
 }
 
 /// Builds and runs one exercise (or its solution) under the lab, prints each check.
 fn run_checks(exercise: &Exercise, args: &Args, root: &Path, stops: &Receiver<Stop>) -> Verdict {
     if let Some(program) = &args.program {
-        println!(
+        outln!(
             "{} {} · {}   (your program: {})",
             "Exercise".bold(),
             exercise.number.bold(),
@@ -635,7 +646,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path, stops: &Receiver<St
     } else {
         ("exercises", format!("ex{}", exercise.number))
     };
-    println!(
+    outln!(
         "{} {} · {}   ({folder}/{})",
         "Exercise".bold(),
         exercise.number.bold(),
@@ -674,7 +685,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path, stops: &Receiver<St
             does_not_compile_yet(exercise, folder);
             return Verdict::NotYet;
         }
-        println!(
+        outln!(
             "  {} {binary} is not built: run `cargo build -p workbook-exercises --bin {binary}`\n",
             "✗".red()
         );
@@ -700,20 +711,20 @@ fn print_checks(checks: &[Check], exercise: &Exercise, what: &str) -> bool {
     let failed = checks.iter().filter(|c| !c.ok).count();
     for c in checks {
         if c.ok {
-            println!("  {} {}", "✓".green(), c.what);
+            outln!("  {} {}", "✓".green(), c.what);
         } else {
-            println!("  {} {}", "✗".red(), c.what);
-            println!("    {} {}", "hint:".yellow(), c.hint);
+            outln!("  {} {}", "✗".red(), c.what);
+            outln!("    {} {}", "hint:".yellow(), c.hint);
         }
     }
     if failed == 0 {
-        println!(
+        outln!(
             "  {} (the chapter: book/src/{}.md)\n",
             "All checks pass.".green().bold(),
             exercise.chapter
         );
     } else {
-        println!(
+        outln!(
             "  Not yet: {failed} of {} checks to go. Edit {what} and run `cargo run --bin check -- {}` again.\n",
             checks.len(),
             exercise.number
@@ -741,7 +752,7 @@ fn judge_watched(
             (watched.checks)(&record)
         }
         Err(error) => {
-            println!("  {} {error:#}\n", "✗".red());
+            outln!("  {} {error:#}\n", "✗".red());
             return Verdict::NotYet;
         }
     };
@@ -756,17 +767,17 @@ fn judge_watched(
                     }
                     checks.extend(pinned_checks(&record));
                 }
-                Err(error) => println!("  {} {error:#}", "✗".red()),
+                Err(error) => outln!("  {} {error:#}", "✗".red()),
             }
         } else {
-            println!("  (no `taskset` here: the run allowed one CPU is not checked)");
+            outln!("  (no `taskset` here: the run allowed one CPU is not checked)");
         }
     }
     if let Some(source_checks) = exercise.source_checks {
         match source {
             Some(path) => checks.extend(source_checks(&without_comments(path))),
             None => {
-                println!("  (the code itself is not checked for a program given with --program)")
+                outln!("  (the code itself is not checked for a program given with --program)")
             }
         }
     }
@@ -807,8 +818,11 @@ fn watch_once(
         pass_through: false,
     };
     let record = watch(&setting, command, stops)?;
+    // Clean up before printing: a closed stdout ends `check` at the print.
+    drop(out);
+    drop(server);
     if record.stopped.as_deref() == Some("time limit") {
-        println!(
+        outln!(
             "    {} it did not finish within {} s, the limit for a checked run. A loop that \
              never ends? Every worker you wait for must be able to finish, and every child \
              you start must end.",

@@ -4,11 +4,11 @@
 //! (`request 3: GET /200/3000`), so you can count what a program asked for.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Parser;
-use workbook::server::{Fault, PictureServer, ServerConfig};
+use workbook::server::{Fault, PictureServer, ServerConfig, ServerError};
 use workbook::units::say;
 
 /// A stand-in for https://picsum.photos on 127.0.0.1: GET /{width}/{height} answers a JPEG.
@@ -25,7 +25,8 @@ struct Args {
     latency_ms: u64,
 
     /// Cap the sending speed, in kilobytes per second.
-    #[arg(long, value_name = "KB_PER_S", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "KB_PER_S",
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     bandwidth_kbps: Option<u64>,
 
     /// Do not print a line for each request.
@@ -39,17 +40,29 @@ struct Args {
     fault: Vec<(usize, Fault)>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let args = Args::parse();
     let config = ServerConfig {
         latency: Duration::from_millis(args.latency_ms),
         bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),
         log_requests: !args.quiet,
         faults: args.fault,
+        ..ServerConfig::default()
     };
     let server =
-        PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), config)
-            .context("picsum-local")?;
+        match PictureServer::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)), config) {
+            Ok(server) => server,
+            Err(error) => {
+                let advice = match &error {
+                    ServerError::Bind { .. } => {
+                        " (is another server there? choose another --port, or 0 for any free one)"
+                    }
+                    _ => "",
+                };
+                eprintln!("picsum-local: {error}{advice}");
+                return ExitCode::FAILURE;
+            }
+        };
     // The first line names the address, so a script can read the port it got.
     say(&format!("listening on http://{}", server.addr()));
     say(&format!(
@@ -58,5 +71,5 @@ fn main() -> anyhow::Result<()> {
         args.latency_ms
     ));
     server.wait();
-    Ok(())
+    ExitCode::SUCCESS
 }

@@ -136,9 +136,18 @@ const PYTHON_WAYS: [(&str, &str); 3] = [
 ];
 const RUST_WAYS: [&str; 5] = ["async", "threads", "pool", "processes", "rayon"];
 
+/// `println!` that hands a failure to write (a closed stdout, a full disk) to `?`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        workbook::units::print(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
 fn main() -> std::process::ExitCode {
     match run(&Args::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A closed stdout (piped into `head`) ends it quietly, as `cat` does.
+        Err(error) if workbook::units::is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("side-by-side: {error:#}");
             std::process::ExitCode::FAILURE
@@ -222,23 +231,24 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let url = bench.server.picture_url(200, 3000);
     let mut tables = Tables::default();
     // The human tables go to stdout as they are made; with --json, nowhere.
-    let say = |text: String| {
-        if !args.json {
-            println!("{text}");
+    let say = |text: String| -> std::io::Result<()> {
+        if args.json {
+            return Ok(());
         }
+        workbook::units::print(&format!("{text}\n"))
     };
     say(format!(
         "picture server: {url} ({} ms latency), {} pictures per program, each run under the lab\n",
         args.latency_ms, args.count
-    ));
+    ))?;
     say(format!(
         "{:<15} | {:>15} | {:>15} | {:>7} | {:>7} | {:>7}",
         "", "main ended at", "all ended at", "", "at once", "whole"
-    ));
+    ))?;
     say(format!(
         "{:<15} | {:>6}   {:>6} | {:>6}   {:>6} | {:>3} {:>3} | {:>3} {:>3} | {:>3} {:>3}",
         "lesson", "Py", "Rust", "Py", "Rust", "Py", "Rs", "Py", "Rs", "Py", "Rs"
-    ));
+    ))?;
     for pair in &PAIRS {
         let py = bench.watch(&url, args.count, python_program(pair.python, &[]))?;
         let rust = rust_program(pair.rust, pair.rust_args)?;
@@ -256,7 +266,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             rs.most_in_flight(),
             py.whole_pictures(),
             rs.whole_pictures(),
-        ));
+        ))?;
         tables.pairs.push(PairRow {
             lesson: pair.lesson,
             python: Figures::of(&py),
@@ -268,18 +278,18 @@ fn run(args: &Args) -> anyhow::Result<()> {
          whole JPEG files in the folder. Times in seconds from the program's start;\n \
          \"main ended\" is the process started, \"all ended\" its last child.)"
             .into(),
-    );
+    )?;
 
     // Lesson 12: many small pictures, each way of each language, one server.
     let small = bench.server.picture_url(200, 300);
     say(format!(
         "\n{} small pictures (python/thousand.py and lesson 12), one run per way:",
         args.many
-    ));
+    ))?;
     say(format!(
         "{:<10} {:<24} | {:>8} | {:>8} | {:>7} | {:>5}",
         "", "way", "took", "requests", "at once", "whole"
-    ));
+    ))?;
     for (way, name) in PYTHON_WAYS {
         let record = bench.watch(
             &small,
@@ -287,7 +297,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
             python_program("thousand.py", &["--way", way]),
         )?;
         let name = name.replace('N', &args.many.to_string());
-        say(way_row("Python", &name, &record));
+        say(way_row("Python", &name, &record))?;
         tables.ways.push(WayRow {
             language: "Python",
             way: name,
@@ -297,7 +307,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
     for way in RUST_WAYS {
         let lesson12 = rust_program("lesson12", &["--mode", way])?;
         let record = bench.watch(&small, args.many, lesson12)?;
-        say(way_row("Rust", way, &record));
+        say(way_row("Rust", way, &record))?;
         tables.ways.push(WayRow {
             language: "Rust",
             way: way.into(),
@@ -305,38 +315,36 @@ fn run(args: &Args) -> anyhow::Result<()> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&tables)?);
+        out!("{}", serde_json::to_string_pretty(&tables)?);
         return Ok(());
     }
-    println!("(rayon downloads only 20: lesson 12 says why.)");
+    out!("(rayon downloads only 20: lesson 12 says why.)");
 
-    println!(
-        "\nStarting a process (20 starts and joins of an empty one, as each program prints it):"
-    );
+    out!("\nStarting a process (20 starts and joins of an empty one, as each program prints it):");
     let py = Command::new(&python)
         .arg(scripts.join("start_cost.py"))
         .arg("20")
         .output()?;
-    print_indented("Python", &py.stdout);
+    print_indented("Python", &py.stdout)?;
     let rs = Command::new(binary("lesson01")?)
         .args(["--only", "cost", "--starts", "20"])
         .env("NO_COLOR", "1")
         .stderr(Stdio::null())
         .output()?;
-    print_indented("Rust", &rs.stdout);
+    print_indented("Rust", &rs.stdout)?;
 
-    println!("\nCounting CPUs:");
+    out!("\nCounting CPUs:");
     let py = Command::new(&python)
         .arg(scripts.join("cpu_count.py"))
         .output()?;
-    print_indented("Python", &py.stdout);
+    print_indented("Python", &py.stdout)?;
     // This program is Rust too: it asks the same questions lesson 09 asks.
-    println!(
+    out!(
         "  Rust    std::thread::available_parallelism(): {}",
         workbook::cpus::available()
     );
     if let Some(logical) = workbook::cpus::logical() {
-        println!("  Rust    logical CPUs (what Python's cpu_count() counts): {logical}");
+        out!("  Rust    logical CPUs (what Python's cpu_count() counts): {logical}");
     }
     Ok(())
 }
@@ -362,12 +370,13 @@ fn way_row(language: &str, way: &str, record: &Record) -> String {
 }
 
 /// A program's own lines for people, shown as it printed them.
-fn print_indented(language: &str, stdout: &[u8]) {
+fn print_indented(language: &str, stdout: &[u8]) -> std::io::Result<()> {
     for line in String::from_utf8_lossy(stdout).lines() {
         if !line.trim().is_empty() {
-            println!("  {language:<7} {}", line.trim());
+            out!("  {language:<7} {}", line.trim());
         }
     }
+    Ok(())
 }
 
 /// The given interpreter, or the machine's `python3` (or `python` on Windows), if it is
