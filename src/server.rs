@@ -86,6 +86,12 @@ pub struct ServerConfig {
     /// Faults by request number (the first request is 1). Any request can also ask
     /// for a fault itself: `/200/3000?fault=500`.
     pub faults: Vec<(usize, Fault)>,
+    /// A connection that has not sent a whole request head within this time (a client
+    /// that sends half a request and waits, or one left idle) is closed.
+    pub header_time_limit: Duration,
+    /// At most this many connections at once; one more is answered 503 and closed at
+    /// once, with the reason. `None`: as many as the open-files limit leaves room for.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -95,6 +101,8 @@ impl Default for ServerConfig {
             bandwidth: None,
             log_requests: false,
             faults: Vec::new(),
+            header_time_limit: Duration::from_secs(10),
+            max_connections: None,
         }
     }
 }
@@ -116,6 +124,10 @@ pub enum ServerError {
 /// How many picture sizes the server keeps drawn.
 const CACHED_SIZES: usize = 8;
 
+/// How many pictures are drawn at once: drawing a large one takes memory (about 75 MB
+/// for 5000x5000), so a crowd of requests for new sizes waits its turn.
+const DRAWN_AT_ONCE: usize = 2;
+
 /// A running picture server. It stops when dropped.
 pub struct PictureServer {
     addr: SocketAddr,
@@ -128,6 +140,13 @@ struct ServerState {
     config: ServerConfig,
     requests: AtomicUsize,
     pictures: Mutex<HashMap<(u32, u32), Bytes>>,
+    /// Turns to draw a picture (see [`DRAWN_AT_ONCE`]).
+    drawing: tokio::sync::Semaphore,
+    /// How many pictures were drawn (not served from the cache).
+    drawn: AtomicUsize,
+    /// Connections open now, and how many were refused for being one too many.
+    connections: AtomicUsize,
+    refused: AtomicUsize,
     /// Every request so far, as the server saw it: the lab's view of a run.
     served: Mutex<Vec<Served>>,
     /// Where each new client address is sent, if someone asked (see
@@ -178,6 +197,10 @@ impl PictureServer {
             config,
             requests: AtomicUsize::new(0),
             pictures: Mutex::new(HashMap::new()),
+            drawing: tokio::sync::Semaphore::new(DRAWN_AT_ONCE),
+            drawn: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+            refused: AtomicUsize::new(0),
             served: Mutex::new(Vec::new()),
             clients: Mutex::new(None),
         });
@@ -209,18 +232,11 @@ impl PictureServer {
         let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let app = Router::new().fallback(answer).with_state(state.clone());
+        let serving = state.clone();
         let thread = thread::Builder::new()
             .name("picture-server".into())
             .spawn(move || {
-                runtime.block_on(async move {
-                    let shutdown = async {
-                        let _ = stopped.await;
-                    };
-                    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(shutdown)
-                        .await;
-                });
+                runtime.block_on(serve(listener, app, serving, stopped));
                 // Do not wait for connections that a client left open.
                 runtime.shutdown_background();
             })
@@ -252,6 +268,16 @@ impl PictureServer {
     /// Every request so far, in the order they arrived.
     pub fn served(&self) -> Vec<Served> {
         lock(&self.state.served).clone()
+    }
+
+    /// How many pictures were drawn, not served from the cache.
+    pub fn pictures_drawn(&self) -> usize {
+        self.state.drawn.load(Ordering::SeqCst)
+    }
+
+    /// How many connections were refused for being one too many.
+    pub fn connections_refused(&self) -> usize {
+        self.state.refused.load(Ordering::SeqCst)
     }
 
     /// The log of requests, to read from another thread while the server runs.
@@ -306,6 +332,21 @@ impl Drop for PictureServer {
 }
 
 impl ServerState {
+    /// The most connections at once: as configured, or the open-files limit less
+    /// room for the files the rest of the process needs.
+    fn most_connections(&self) -> usize {
+        if let Some(most) = self.config.max_connections {
+            return most;
+        }
+        match crate::usage::open_files_limit() {
+            Some((soft, _)) => {
+                let soft = usize::try_from(soft).unwrap_or(usize::MAX);
+                soft.saturating_sub((soft / 4).clamp(8, 64)).max(1)
+            }
+            None => 10_000,
+        }
+    }
+
     /// The JPEG for a size, drawn once and then served from the cache.
     ///
     /// It is drawn without holding the cache's lock, so that a large picture being
@@ -317,6 +358,7 @@ impl ServerState {
             return picture.clone();
         }
         let drawn = Bytes::from(draw_jpeg(width, height));
+        self.drawn.fetch_add(1, Ordering::SeqCst);
         let mut cache = self.cache();
         if cache.len() >= CACHED_SIZES && !cache.contains_key(&(width, height)) {
             // Forget any size but the tutorial's.
@@ -325,6 +367,10 @@ impl ServerState {
             }
         }
         cache.entry((width, height)).or_insert(drawn).clone()
+    }
+
+    fn cached(&self, width: u32, height: u32) -> Option<Bytes> {
+        self.cache().get(&(width, height)).cloned()
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, u32), Bytes>> {
@@ -375,6 +421,88 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Accepts connections until `stopped`, serving each on its own task: a request head
+/// must arrive within the time limit, and a connection beyond the limit is refused with
+/// a reason instead of being left to wait.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    state: Arc<ServerState>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    use tower::ServiceExt as _;
+    loop {
+        let (stream, client) = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => {
+                    // Out of open files, say: try again soon, not in a busy loop.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let most = state.most_connections();
+        if state.connections.load(Ordering::SeqCst) >= most {
+            state.refused.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(refuse(stream, most));
+            continue;
+        }
+        let open = OpenConnection::count(state.clone());
+        let service = app.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(client));
+                request
+            },
+        );
+        let time_limit = state.config.header_time_limit;
+        tokio::spawn(async move {
+            let _open = open;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(time_limit)
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                )
+                .await;
+        });
+    }
+}
+
+/// One open connection, counted while it lives.
+struct OpenConnection(Arc<ServerState>);
+
+impl OpenConnection {
+    fn count(state: Arc<ServerState>) -> OpenConnection {
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        OpenConnection(state)
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answers a connection beyond the limit with 503 and its reason, and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream, most: usize) {
+    use tokio::io::AsyncWriteExt as _;
+    let reason = format!(
+        "too many connections: the picture server holds at most {most} at once \
+         (what its open-files limit leaves room for); close some and try again\n"
+    );
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{reason}",
+        reason.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
 }
 
 /// The answer's body, watched: each piece handed to the connection is counted in the
@@ -537,9 +665,17 @@ async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Respon
         Ok(size) => size,
         Err((status, message)) => return (status, message).into_response(),
     };
+    let picture = match state.cached(width, height) {
+        Some(picture) => Ok(picture),
+        None => {
+            // One turn to draw; whoever waited for it may find the picture drawn.
+            let _turn = state.drawing.acquire().await;
+            let state = state.clone();
+            tokio::task::spawn_blocking(move || state.picture(width, height)).await
+        }
+    };
     let picture = {
-        let state = state.clone();
-        match tokio::task::spawn_blocking(move || state.picture(width, height)).await {
+        match picture {
             Ok(picture) => picture,
             Err(_) => {
                 return (
@@ -718,6 +854,74 @@ mod tests {
         assert_eq!(header("content-length"), Some(body.len().to_string()));
         assert_eq!(crate::jpeg::size(&body), Some((200, 300)));
         assert_eq!(server.requests(), 1);
+    }
+
+    #[test]
+    fn a_half_sent_request_is_closed_at_the_time_limit() {
+        let server = PictureServer::start(ServerConfig {
+            header_time_limit: Duration::from_millis(300),
+            ..quick()
+        })
+        .expect("start");
+        let mut stream = TcpStream::connect(server.addr()).expect("connect");
+        stream
+            .write_all(b"GET /200/300 HTTP/1.1\r\nHost: x\r\n")
+            .expect("send");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a read timeout");
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        // The server closes it (an answer or not): the read ends, well before 10 s.
+        let _ = stream.read_to_end(&mut rest);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(get(&server, "/200/300").0, 200);
+    }
+
+    #[test]
+    fn a_connection_beyond_the_limit_is_refused_with_its_reason() {
+        let server = PictureServer::start(ServerConfig {
+            max_connections: Some(3),
+            ..quick()
+        })
+        .expect("start");
+        let idle: Vec<TcpStream> = (0..3)
+            .map(|_| TcpStream::connect(server.addr()).expect("connect"))
+            .collect();
+        // Let the server accept all three before the fourth comes.
+        thread::sleep(Duration::from_millis(200));
+        let (status, _, body) = get(&server, "/200/300");
+        assert_eq!(status, 503);
+        assert!(
+            String::from_utf8_lossy(&body).contains("too many connections"),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        assert_eq!(server.connections_refused(), 1);
+        drop(idle);
+        thread::sleep(Duration::from_millis(200));
+        assert_eq!(get(&server, "/200/300").0, 200);
+    }
+
+    #[test]
+    fn a_crowd_asking_for_a_new_size_has_it_drawn_once() {
+        let server = PictureServer::start(quick()).expect("start");
+        let before = server.pictures_drawn();
+        thread::scope(|scope| {
+            let asked: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| get(&server, "/1200/1300").0))
+                .collect();
+            for status in asked {
+                assert_eq!(status.join().expect("a client thread"), 200);
+            }
+        });
+        // With two turns to draw, at most the first two draw it; the rest find it drawn.
+        let drawn = server.pictures_drawn() - before;
+        assert!((1..=2).contains(&drawn), "drawn {drawn} times");
     }
 
     #[test]
