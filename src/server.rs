@@ -14,11 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 use tokio::sync::oneshot;
 
 /// The largest width or height the server draws; bigger sizes get 400.
@@ -180,6 +180,8 @@ pub struct Served {
     pub length: Option<u64>,
     /// The whole body went out (false: cut by a fault, or the client left early).
     pub complete: bool,
+    /// It came on a connection beyond the server's limit and was answered 503.
+    pub refused: bool,
 }
 
 impl PictureServer {
@@ -395,6 +397,7 @@ impl ServerState {
             bytes: 0,
             length: None,
             complete: false,
+            refused: false,
         });
         served.len() - 1
     }
@@ -445,25 +448,34 @@ async fn serve(
                 }
             },
         };
+        // A connection beyond the limit is still read and answered, with a 503 that
+        // says why, so the client sees a reason instead of a reset; it is held for
+        // one second at most, and not counted.
         let most = state.most_connections();
-        if state.connections.load(Ordering::SeqCst) >= most {
+        let over_limit = state.connections.load(Ordering::SeqCst) >= most;
+        let (open, time_limit) = if over_limit {
             state.refused.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(refuse(stream, most));
-            continue;
-        }
-        let open = OpenConnection::count(state.clone());
+            (None, Duration::from_secs(1))
+        } else {
+            (
+                Some(OpenConnection::count(state.clone())),
+                state.config.header_time_limit,
+            )
+        };
+        let refused = over_limit.then_some(Refused { most });
         let service = app.clone().map_request(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(client));
+                request.extensions_mut().insert(refused);
                 request
             },
         );
-        let time_limit = state.config.header_time_limit;
         tokio::spawn(async move {
             let _open = open;
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(time_limit)
+                .keep_alive(!over_limit)
                 .serve_connection(
                     hyper_util::rt::TokioIo::new(stream),
                     hyper_util::service::TowerToHyperService::new(service),
@@ -489,20 +501,24 @@ impl Drop for OpenConnection {
     }
 }
 
-/// Answers a connection beyond the limit with 503 and its reason, and closes it.
-async fn refuse(mut stream: tokio::net::TcpStream, most: usize) {
-    use tokio::io::AsyncWriteExt as _;
+/// Marks a request that came on a connection beyond the limit: it is answered with
+/// 503 and the reason.
+#[derive(Clone, Copy)]
+struct Refused {
+    most: usize,
+}
+
+fn refusal(most: usize) -> Response {
     let reason = format!(
         "too many connections: the picture server holds at most {most} at once \
          (what its open-files limit leaves room for); close some and try again\n"
     );
-    let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\
-         content-length: {}\r\nconnection: close\r\n\r\n{reason}",
-        reason.len()
-    );
-    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
-    let _ = stream.shutdown().await;
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONNECTION, "close")],
+        reason,
+    )
+        .into_response()
 }
 
 /// The answer's body, watched: each piece handed to the connection is counted in the
@@ -591,6 +607,7 @@ fn in_pieces(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std:
 async fn answer(
     State(state): State<Arc<ServerState>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(refused): Extension<Option<Refused>>,
     method: Method,
     uri: Uri,
 ) -> Response {
@@ -599,7 +616,10 @@ async fn answer(
         crate::units::say(&format!("request {n}: {method} {uri}"));
     }
     let at = state.arrived(n, client, &method, &uri);
-    let response = answer_request(&state, n, &uri).await;
+    let response = match refused {
+        Some(Refused { most }) => refusal(most),
+        None => answer_request(&state, n, &uri).await,
+    };
     let status = response.status().as_u16();
     let (mut parts, body) = response.into_parts();
     // A text answer's length is known: say it, as it was said before the body was
@@ -621,6 +641,7 @@ async fn answer(
     state.update(at, |served| {
         served.status = status;
         served.length = expected;
+        served.refused = refused.is_some();
     });
     let watched = Watched {
         inner: stream,
@@ -902,6 +923,13 @@ mod tests {
             String::from_utf8_lossy(&body)
         );
         assert_eq!(server.connections_refused(), 1);
+        let logged = server.served();
+        assert!(
+            logged
+                .iter()
+                .any(|served| served.refused && served.status == 503),
+            "the refusal is in the log as a request answered 503"
+        );
         drop(idle);
         thread::sleep(Duration::from_millis(200));
         assert_eq!(get(&server, "/200/300").0, 200);

@@ -124,6 +124,9 @@ pub struct Request {
     pub bytes: u64,
     /// The whole answer went out.
     pub complete: bool,
+    /// The local server was holding all the connections it can and answered 503.
+    #[serde(default)]
+    pub refused: bool,
     /// The client's end of the connection: requests on one connection share it.
     pub connection: String,
     /// The process of the watched tree that held the connection (Linux), else `None`.
@@ -291,6 +294,7 @@ mod tests {
             status: 200,
             bytes: 0,
             complete: true,
+            refused: false,
             connection: String::new(),
             pid: None,
         }

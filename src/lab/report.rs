@@ -141,16 +141,25 @@ fn outlived(record: &Record) -> Option<String> {
 fn facts(record: &Record) -> String {
     let mut lines = Vec::new();
     if record.latency_ms.is_some() {
+        let refused = record
+            .requests
+            .iter()
+            .filter(|request| request.refused)
+            .count();
         let failed = record
             .requests
             .iter()
-            .filter(|request| request.status != 200 || !request.complete)
+            .filter(|request| !request.refused && (request.status != 200 || !request.complete))
             .count();
-        let answered = if failed == 0 {
-            String::new()
-        } else {
-            format!(", {failed} not answered whole")
-        };
+        let mut answered = String::new();
+        if refused > 0 {
+            answered += &format!(
+                ", {refused} refused with 503 (more connections than its open-files limit allows)"
+            );
+        }
+        if failed > 0 {
+            answered += &format!(", {failed} not answered whole");
+        }
         lines.push(format!(
             "server: {}{answered}, at most {} at once",
             count(record.requests.len(), "request", "requests"),

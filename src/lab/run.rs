@@ -380,6 +380,7 @@ pub fn watch(
             status: served.status,
             bytes: served.bytes,
             complete: served.complete,
+            refused: served.refused,
             connection: served.client.to_string(),
             pid: owners.get(&served.number).copied(),
             target: served.target,

@@ -1093,6 +1093,16 @@ fn lesson12_out_of_files(line: &str) -> String {
     if count_of_cause || trimmed.starts_with("(one of them:") || trimmed.starts_with("... and ") {
         return VARIES.into();
     }
+    // How many the server refused and how many pictures got through vary too.
+    if line.starts_with("server: ") {
+        return "server: (some requests, some refused)".into();
+    }
+    if let Some(rest) = line.strip_prefix("folder: ")
+        && let Some((_, place)) = rest.split_once(" written")
+    {
+        let place = place.rsplit_once(" in ").map_or("", |(_, dir)| dir);
+        return format!("folder: (some) whole pictures written in {place}");
+    }
     if let Some((way, rest)) = line.split_once(": ")
         && rest.contains(" of ")
         && rest.ends_with("pictures saved")

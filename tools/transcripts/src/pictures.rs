@@ -699,6 +699,7 @@ mod tests {
             status,
             bytes: 1000,
             complete: true,
+            refused: false,
             connection: format!("127.0.0.1:{}", 40000 + number),
             pid: Some(pid),
         }
