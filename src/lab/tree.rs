@@ -45,6 +45,10 @@ struct Known {
 pub struct Tree {
     root: u32,
     known: Arc<Mutex<Known>>,
+    /// Held for a whole look, so that two looks (the sampler's and `sample_now`)
+    /// never overlap: an older view of `/proc` applied after a newer one would
+    /// call a process that has just been seen gone.
+    looking: Arc<Mutex<()>>,
     stop: Arc<AtomicBool>,
     sampler: Option<JoinHandle<()>>,
 }
@@ -64,14 +68,18 @@ impl Tree {
             started: 0,
         });
         let stop = Arc::new(AtomicBool::new(false));
+        let looking = Arc::new(Mutex::new(()));
         let sampler = cfg!(target_os = "linux").then(|| {
-            let (known, stop) = (known.clone(), stop.clone());
+            let (known, stop, looking) = (known.clone(), stop.clone(), looking.clone());
             std::thread::Builder::new()
                 .name("lab-tree".into())
                 .spawn(move || {
                     let mut n = 0u32;
                     while !stop.load(Ordering::Relaxed) {
-                        sample(root, &known, n.is_multiple_of(MEMORY_EVERY));
+                        {
+                            let _looking = lock(&looking);
+                            sample(root, &known, n.is_multiple_of(MEMORY_EVERY));
+                        }
                         n = n.wrapping_add(1);
                         std::thread::sleep(EVERY);
                     }
@@ -81,6 +89,7 @@ impl Tree {
         Tree {
             root,
             known,
+            looking,
             stop,
             sampler: sampler.flatten(),
         }
@@ -89,6 +98,7 @@ impl Tree {
     /// Looks once more now (before deciding whether the tree is done).
     pub fn sample_now(&self) {
         if cfg!(target_os = "linux") {
+            let _looking = lock(&self.looking);
             sample(self.root, &self.known, false);
         }
     }
