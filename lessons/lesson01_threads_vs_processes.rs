@@ -38,7 +38,10 @@ struct Args {
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
     // The main guard: a child is this same program, run again with `--child WHAT`.
-    let args: Vec<String> = env::args().collect();
+    // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
+    let args: Vec<String> = env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     if args.get(1).is_some_and(|arg| arg == "--child") {
         return child(&args[2..]);
     }

@@ -35,7 +35,10 @@ pub fn sum_of_squares(n: u64) -> u64 {
 /// The main guard: a child is this program run again with `--child WHAT ...`. It
 /// prints its messages, one a line, on its stdout: the pipe is its queue.
 pub fn run_child_if_asked() {
-    let args: Vec<String> = env::args().collect();
+    // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
+    let args: Vec<String> = env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     match args.get(1..).unwrap_or_default() {
         [flag, what] if flag == "--child" && what == "introduce" => {
             println!("pid {} is here", process::id());

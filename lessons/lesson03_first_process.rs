@@ -44,7 +44,10 @@ fn greet(name: &str, crash: bool) {
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
     // The main guard: a run with the marker is the child. It runs `greet` and stops.
-    let args: Vec<String> = env::args().collect();
+    // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
+    let args: Vec<String> = env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     if let [_, marker, name, rest @ ..] = args.as_slice()
         && marker == CHILD
     {

@@ -33,7 +33,10 @@ fn main() -> anyhow::Result<()> {
     // ANCHOR: before_the_guard
     // Code up here runs in every process of this program, the children included,
     // because each child is this program run again from the top.
-    let args: Vec<String> = env::args().collect();
+    // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
+    let args: Vec<String> = env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     if args.iter().any(|arg| arg == "--without-guard") {
         start_a_worker_before_the_guard(&args)?;
     }

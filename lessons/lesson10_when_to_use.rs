@@ -89,7 +89,10 @@ fn main() -> anyhow::Result<()> {
 
 /// The main guard: `--child KIND I` runs job `I` of that kind, and exits.
 pub fn run_child_if_asked() {
-    let args: Vec<String> = env::args().collect();
+    // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
+    let args: Vec<String> = env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     if let [_, flag, kind, i] = args.as_slice()
         && flag == "--child"
     {

@@ -67,7 +67,10 @@ fn main() -> anyhow::Result<()> {
 /// The main guard: `--child send_many N` is the child of the pipe measurement. It
 /// prints the numbers 0 to N - 1, one a line, and exits.
 pub fn run_child_if_asked() {
-    let args: Vec<String> = env::args().collect();
+    // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
+    let args: Vec<String> = env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     if let [_, flag, what, n] = args.as_slice()
         && flag == "--child"
         && what == "send_many"

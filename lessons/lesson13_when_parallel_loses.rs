@@ -25,7 +25,10 @@ struct Args {
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
     // The main guard: a run with `--child` is the child that does nothing (part 1).
-    if std::env::args().nth(1).as_deref() == Some("--child") {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == "--child")
+    {
         return Ok(());
     }
     let args = Args::parse();

@@ -126,15 +126,17 @@ pub fn refuse_what_is_not_a_jpeg(
 /// picture and exits (status 0 once it is saved, 1 after saying why on stderr), before
 /// any of the parent's work. In the parent, it returns at once.
 pub fn run_child_if_asked() {
-    let args: Vec<String> = std::env::args().collect();
+    // `args_os`: the folder's name need not be UTF-8.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let [_, flag, url, path] = args.as_slice() else {
         return;
     };
     if flag != "--child" {
         return;
     }
+    let url = url.to_string_lossy();
     let path = Path::new(path);
-    match client().and_then(|client| download(&client, url, path)) {
+    match client().and_then(|client| download(&client, &url, path)) {
         Ok(bytes) => {
             println!("saved {} ({bytes} bytes)", path.display());
             std::process::exit(0)

@@ -80,9 +80,8 @@ fn every_lesson_begins_with_the_guard() {
             first_statement.starts_with("workbook::lab::watch")
                 || first_statement.starts_with("run_child_if_asked()")
                 || first_statement.starts_with("picture::run_child_if_asked()")
-                || first_statement.starts_with("let args: Vec<String> = env::args().collect()")
-                || first_statement
-                    .starts_with("if std::env::args().nth(1).as_deref() == Some(\"--child\")"),
+                || first_statement.starts_with("let args: Vec<String> = env::args_os()")
+                || first_statement.starts_with("if std::env::args_os()"),
             "{stem}: main must begin with the guard or the lab line, not {first_statement:?}"
         );
     }

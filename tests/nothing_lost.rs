@@ -300,3 +300,31 @@ fn a_closed_stderr_does_not_disable_ctrl_c() {
     assert_eq!(status.code(), Some(130));
     assert!(temporaries(out.path()).is_empty());
 }
+
+/// A folder whose name is not UTF-8 is a folder like any other: every child process
+/// gets its path as the OS gave it, and none panics reading its arguments.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_whose_name_is_not_utf8_gets_its_pictures() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let parent = tempfile::tempdir().expect("tempdir");
+    let out = parent
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"pictures-\xff"));
+    let output = output_within(
+        lesson(
+            env!("CARGO_BIN_EXE_lesson06"),
+            &out,
+            &["--latency-ms", "20", "--count", "2"],
+        ),
+        Duration::from_secs(60),
+    );
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    assert_complete_pictures(&out, 2);
+}
