@@ -270,6 +270,31 @@ fn an_unusable_folder_is_refused_before_the_program_starts() {
 }
 
 #[test]
+fn a_failed_run_takes_away_the_empty_folders_it_made() {
+    let parent = tempfile::tempdir().expect("a folder");
+    let out = parent.path().join("new").join("pictures");
+    // Port 9 (discard) on loopback: nobody listens there, so every download fails.
+    let output = output_within(
+        {
+            let mut command = Command::new(LESSON06);
+            command.arg("--out").arg(&out).args([
+                "--url",
+                "http://127.0.0.1:9/200/300",
+                "--count",
+                "2",
+            ]);
+            command
+        },
+        Duration::from_secs(60),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        !parent.path().join("new").exists(),
+        "the folders this run made and left empty are gone"
+    );
+}
+
+#[test]
 fn what_was_in_the_folder_before_is_never_touched() {
     let place = Place::new();
     let notes = place.out().join(".workbook-tmp-4000000-0-mynotes");

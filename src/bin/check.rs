@@ -514,6 +514,11 @@ enum Verdict {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // `colored` follows NO_COLOR and whether stdout is a terminal; a dumb terminal
+    // shows escape codes as text, so none for it either.
+    if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        colored::control::set_override(false);
+    }
     // From here Ctrl-C stops the exercise's whole tree, then `check`.
     let stops = signals::listen();
     // The workbook's folder; WORKBOOK_ROOT points elsewhere (the tests use a copy).

@@ -245,12 +245,25 @@ fn set(options: &mut Options, flag: &str, value: OsString) -> Result<(), UsageEr
                 .map_err(|error| UsageError(format!("--fault: {error}")))?;
             options.faults.push(fault);
         }
-        "--out" => options.out = Some(PathBuf::from(value)),
-        "--trace" => options.trace = Some(PathBuf::from(value)),
-        "--record" => options.record = Some(PathBuf::from(value)),
+        "--out" => options.out = Some(a_printable_path(flag, value)?),
+        "--trace" => options.trace = Some(a_printable_path(flag, value)?),
+        "--record" => options.record = Some(a_printable_path(flag, value)?),
         _ => return Err(UsageError(format!("unknown option {flag}"))),
     }
     Ok(())
+}
+
+/// A path the run will print: one with a control character in it (a newline, say)
+/// would let a name forge lines, in the lab's report and in the program's own.
+fn a_printable_path(flag: &str, value: OsString) -> Result<PathBuf, UsageError> {
+    if value.to_string_lossy().chars().any(char::is_control) {
+        return Err(UsageError(format!(
+            "{flag} {}: a name with a control character (a newline, a tab) would break \
+             the lines this run prints; choose another",
+            value.to_string_lossy().escape_debug()
+        )));
+    }
+    Ok(PathBuf::from(value))
 }
 
 /// The lab line: put at the top of a program's `main`. In the run a learner starts,
@@ -324,6 +337,13 @@ mod tests {
         assert_eq!(rest, ["--mode", "threads", "-v"]);
         let (_, rest) = split(&["--", "--count", "2"]).expect("ok");
         assert_eq!(rest, ["--count", "2"]);
+    }
+
+    #[test]
+    fn a_path_with_a_newline_is_refused_before_it_is_printed() {
+        let error = split(&["--out", "a\nb"]).expect_err("refused");
+        assert!(error.0.starts_with("--out a\\nb: "), "{}", error.0);
+        assert!(split(&["--out", "a b/ç"]).is_ok());
     }
 
     #[test]

@@ -85,7 +85,8 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         }
         _ => None,
     };
-    prepare_folder(&out)?;
+    // Removed again on the way out if the run left them empty, however it ends.
+    let _made = prepare_folder(&out)?;
     refuse_to_replace_what_is_not_ours(&out, options.count)?;
     for (flag, path) in [("--trace", &options.trace), ("--record", &options.record)] {
         if let Some(path) = path {
@@ -736,26 +737,47 @@ pub fn program_name(program: &OsStr) -> String {
         .unwrap_or_else(|| "program".into())
 }
 
+/// The folders a run created for `--out`, outermost first.
+struct MadeFolders(Vec<PathBuf>);
+
+impl Drop for MadeFolders {
+    /// A folder this run made and left empty goes again, innermost first;
+    /// `remove_dir` refuses a folder with anything in it, so nothing else is lost.
+    fn drop(&mut self) {
+        for folder in self.0.iter().rev() {
+            if std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// Creates the folder if needed and checks that a file can be written in it, so that
 /// a bad `--out` is said before the program starts.
-fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
+fn prepare_folder(folder: &Path) -> anyhow::Result<MadeFolders> {
     if folder.exists() && !folder.is_dir() {
         anyhow::bail!("--out {}: is not a folder", shown(folder));
     }
+    let missing: Vec<PathBuf> = folder
+        .ancestors()
+        .filter(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(folder).map_err(|error| {
         anyhow::anyhow!("--out {}: cannot create the folder: {error}", shown(folder))
     })?;
+    let made = MadeFolders(missing.into_iter().rev().collect());
     tempfile::Builder::new()
         .prefix(".lab-probe-")
         .suffix(".part")
         .tempfile_in(folder)
-        .map(drop)
         .map_err(|error| {
             anyhow::anyhow!(
                 "--out {}: cannot write in the folder: {error}",
                 shown(folder)
             )
-        })
+        })?;
+    Ok(made)
 }
 
 /// A picture in the folder that no watched run wrote (a learner's own `0.jpg`) would
