@@ -1,10 +1,8 @@
-//! What a run costs the machine: CPU time, the peak memory of a whole process tree,
-//! and the open-files limit that a thousand connections run into. Unix only where
-//! the OS has no portable way; elsewhere the answer is `None` ("not measured").
+//! What a run costs the machine: CPU time, the memory of one process (the lab's tree
+//! sampler adds them up), and the open-files limit that a thousand connections run
+//! into. Unix only where the OS has no portable way; elsewhere the answer is `None`
+//! ("not measured").
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// CPU time (user + system) used so far by this process's children that have ended
@@ -22,85 +20,6 @@ pub fn children_cpu_time() -> Option<Duration> {
     }
     #[cfg(not(unix))]
     None
-}
-
-/// Samples the memory of a process and all its descendants every 10 ms, keeping the
-/// highest sum seen (Linux: from `/proc`; see `tree_rss`).
-pub struct TreeMemory {
-    peak: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    sampler: Option<JoinHandle<()>>,
-}
-
-impl TreeMemory {
-    /// Starts watching the tree rooted at `pid`.
-    pub fn watch(pid: u32) -> TreeMemory {
-        let (peak, stop) = (
-            Arc::new(AtomicU64::new(0)),
-            Arc::new(AtomicBool::new(false)),
-        );
-        let sampler = cfg!(target_os = "linux").then(|| {
-            let (peak, stop) = (peak.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    peak.fetch_max(tree_rss(pid), Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-            })
-        });
-        TreeMemory {
-            peak,
-            stop,
-            sampler,
-        }
-    }
-
-    /// Stops watching; the peak in bytes, `None` where it cannot be measured.
-    pub fn stop(mut self) -> Option<u64> {
-        self.stop.store(true, Ordering::Relaxed);
-        let sampler = self.sampler.take()?;
-        let _ = sampler.join();
-        Some(self.peak.load(Ordering::Relaxed)).filter(|&bytes| bytes > 0)
-    }
-}
-
-/// The memory of `root` and every process below it, in bytes: each process's
-/// proportional share (Pss) of what it has resident, so that code that several
-/// processes share (the same program, mapped once) is counted once, not per process.
-/// Where Pss cannot be read, the resident size (which counts shared pages in full).
-fn tree_rss(root: u32) -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    // (pid, parent) of every process, then the memory of root's subtree.
-    let processes: Vec<(u32, u32)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // `pid (name) state ppid ...`
-            let parent = stat
-                .rsplit_once(')')?
-                .1
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            Some((pid, parent))
-        })
-        .collect();
-    let mut in_tree = vec![root];
-    let mut i = 0;
-    while i < in_tree.len() {
-        let pid = in_tree[i];
-        for &(child, parent) in &processes {
-            if parent == pid && !in_tree.contains(&child) {
-                in_tree.push(child);
-            }
-        }
-        i += 1;
-    }
-    in_tree.iter().map(|&pid| memory_of(pid)).sum()
 }
 
 /// One process's proportional resident memory in bytes (`Pss:` in kB, from
@@ -158,18 +77,9 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_memory_of_a_tree_includes_its_children() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("2")
-            .spawn()
-            .expect("sleep starts");
-        std::thread::sleep(Duration::from_millis(100)); // until it has loaded `sleep`
-        let alone = tree_rss(child.id());
-        let with_us = tree_rss(std::process::id());
-        let _ = child.kill();
-        let _ = child.wait();
-        assert!(alone > 0);
-        assert!(with_us > alone, "our tree holds the child too");
+    fn the_memory_of_a_process_is_read() {
+        assert!(memory_of(std::process::id()) > 0);
+        assert_eq!(memory_of(u32::MAX), 0, "no such process: nothing");
     }
 
     #[cfg(unix)]
