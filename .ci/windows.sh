@@ -162,16 +162,23 @@ step "cargo test --target $target, under Wine"
 # Skipped: tests/compile_fail.rs runs the host's rustc, which no Windows program under
 # Wine can run (not found; a Linux rustc given by path starts, but Wine hands back no
 # process handle for it). It checks compiler messages, nothing about Windows.
-# As above, a failed run is repeated once (Wine's process creation), and only a
-# second failure counts.
+# As above, a failed test is run once more (Wine's process creation), and only a
+# second failure counts. The second attempt runs only the tests that failed.
+test_log=$(mktemp)
+retry=()
 for attempt in 1 2; do
   status=0
   env -u WORKBOOK_CI timeout "${WINDOWS_TEST_TIMEOUT:-900}" \
     cargo test --no-fail-fast --target "$target" \
-    -- --skip every_example_fails_with_the_error_the_book_shows || status=$?
+    -- --skip every_example_fails_with_the_error_the_book_shows "${retry[@]}" \
+    2>&1 | tee "$test_log" || status=$?
   [ "$status" -eq 0 ] && break
   echo "windows: cargo test attempt $attempt failed (exit status $status)"
+  mapfile -t failed < <(sed -n 's/^test \(.*\) \.\.\. FAILED$/\1/p' "$test_log")
+  # Nothing named (a build error, a timeout): the second attempt runs everything.
+  [ "${#failed[@]}" -gt 0 ] && retry=(--exact "${failed[@]}")
 done
+rm -f "$test_log"
 case "$status" in
   0) ;;
   124) fail "cargo test --target $target: still running after ${WINDOWS_TEST_TIMEOUT:-900} s" ;;
