@@ -623,7 +623,8 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-/// Every `pictures/….svg` that a chapter under `book` refers to, with the chapter.
+/// Every `pictures/….svg` (drawn from runs) and `diagrams/….svg` (drawn by hand)
+/// that a chapter under `book` refers to, with the chapter.
 fn included_pictures(book: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(book)? {
@@ -633,10 +634,12 @@ fn included_pictures(book: &Path) -> anyhow::Result<Vec<(String, String)>> {
         }
         let text = std::fs::read_to_string(&path)?;
         let chapter = path.file_name().unwrap_or_default().to_string_lossy();
-        for (at, _) in text.match_indices("pictures/") {
-            let rest = &text[at..];
-            if let Some(end) = rest.find(".svg") {
-                found.push((chapter.to_string(), rest[..end + 4].to_string()));
+        for folder in ["pictures/", "diagrams/"] {
+            for (at, _) in text.match_indices(folder) {
+                let rest = &text[at..];
+                if let Some(end) = rest.find(".svg") {
+                    found.push((chapter.to_string(), rest[..end + 4].to_string()));
+                }
             }
         }
     }
