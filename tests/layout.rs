@@ -108,6 +108,60 @@ fn every_chapter_has_exercises_and_solutions() {
     }
 }
 
+/// Every lesson page has its self-check, `{{#quiz quizzes/NAME.toml}}`: a lesson's
+/// own page `quizzes/lessonNN.toml` with three questions or more, each sub-page
+/// (`lesson12_1_threads.md`) one of its own with two or more. Each question has the
+/// id mdbook-quiz would otherwise write into the file at build time (so a build never
+/// changes the tree) and an explanation.
+#[test]
+fn every_lesson_page_has_a_quiz() {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
+    let mut pages: Vec<String> = std::fs::read_dir(&book)
+        .expect("book/src")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("lesson") && name.ends_with(".md"))
+        .collect();
+    pages.sort();
+    for stem in lesson_stems() {
+        assert!(
+            pages.contains(&format!("{stem}.md")),
+            "no book/src/{stem}.md"
+        );
+    }
+    for page in pages {
+        let text = read(&format!("book/src/{page}"));
+        let quiz = text
+            .split("{{#quiz ")
+            .nth(1)
+            .and_then(|rest| rest.split("}}").next())
+            .unwrap_or_else(|| panic!("book/src/{page} has no {{{{#quiz ...}}}}"));
+        let least = if lesson_stems().contains(&page.trim_end_matches(".md").to_string()) {
+            assert_eq!(
+                quiz,
+                format!("quizzes/{}.toml", &page[..8]),
+                "{page}'s quiz"
+            );
+            3
+        } else {
+            2
+        };
+        let questions = read(&format!("book/src/{quiz}"));
+        let count = |key: &str| questions.lines().filter(|l| l.starts_with(key)).count();
+        let asked = count("[[questions]]");
+        assert!(
+            asked >= least,
+            "{quiz}: {asked} questions, fewer than {least}"
+        );
+        assert_eq!(count("id = "), asked, "{quiz}: a question has no id");
+        assert_eq!(
+            count("context = "),
+            asked,
+            "{quiz}: a question has no explanation"
+        );
+    }
+}
+
 #[test]
 fn every_anchor_the_book_includes_exists() {
     let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src");
