@@ -691,6 +691,40 @@ fn ejected_lesson06_runs_on_its_own_and_passes_the_same_checks() {
     common::assert_complete_pictures(out.path(), 3);
 }
 
+#[test]
+#[ignore = "builds a crate outside the workspace; CI runs it"]
+fn the_last_chapters_own_program_passes_exercise_12() {
+    // The crate the last chapter writes from `cargo new`, built the way a learner
+    // builds it, judged the way `check 12 --program` judges a learner's own.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let program = common::build_on_its_own(
+        &root.join("my-downloader"),
+        "my-downloader",
+        &root.join("target/my-downloader"),
+    );
+    let mut command = Command::new(env!("CARGO_BIN_EXE_check"));
+    command.args(["12", "--program"]).arg(&program);
+    let output = output_within(command, Duration::from_secs(120));
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).contains("All checks pass"));
+
+    // A failed download is said, the run fails, and nothing half-written stays.
+    let place = Place::new();
+    let mut command = Command::new(LAB);
+    command
+        .args(["--latency-ms", "20", "--count", "3", "--fault", "2:503"])
+        .args(["--fault", "3:truncate", "--out"])
+        .arg(place.out())
+        .arg("--record")
+        .arg(place.record_path())
+        .arg(&program);
+    let output = output_within(command, Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let record = place.record();
+    assert_eq!(record.whole_pictures(), 1);
+    assert!(record.broken_files().is_empty(), "{:?}", record.files);
+}
+
 /// Runs an ejected lesson under the lab binary; its record.
 fn watch_ejected(program: &Path, args: &[&str]) -> Record {
     let place = Place::new();

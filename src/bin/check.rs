@@ -728,6 +728,13 @@ fn print_checks(checks: &[Check], exercise: &Exercise, what: &str) -> bool {
             "All checks pass.".green().bold(),
             exercise.chapter
         );
+    } else if what == "your program" {
+        // A program of the learner's own: rebuilt by them, judged by the same command.
+        outln!(
+            "  Not yet: {failed} of {} checks to go. Change your program, build it, and run the same `check -- {} --program ...` again.\n",
+            checks.len(),
+            exercise.number
+        );
     } else {
         outln!(
             "  Not yet: {failed} of {} checks to go. Edit {what} and run `cargo run --bin check -- {}` again.\n",

@@ -362,15 +362,21 @@ pub fn eject(lesson: &str, bin: &str) -> PathBuf {
     std::fs::write(dir.join("src/main.rs"), plain).expect("main.rs");
     std::fs::copy(root.join("lessons/picture.rs"), dir.join("src/picture.rs")).expect("picture.rs");
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
+    build_on_its_own(&dir, bin, &eject.join("target"))
+}
+
+/// Builds the crate in `dir` on its own, outside the workspace, into `target`; the path
+/// of its binary `bin`.
+pub fn build_on_its_own(dir: &Path, bin: &str, target: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let built = Command::new(cargo)
         .args(["build", "--quiet", "--offline", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", eject.join("target"))
+        .env("CARGO_TARGET_DIR", target)
         .status()
         .expect("cargo runs");
-    assert!(built.success(), "the ejected {bin} builds");
-    eject
-        .join("target/debug")
+    assert!(built.success(), "{bin} builds on its own");
+    target
+        .join("debug")
         .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
 }

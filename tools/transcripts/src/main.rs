@@ -69,7 +69,15 @@ enum Run {
     PythonSmall(&'static str, &'static [&'static str]),
     /// A program from `python/` with just these arguments.
     PythonPlain(&'static str, &'static [&'static str]),
+    /// The last chapter's crate (`my-downloader/`, built on its own), given to the lab
+    /// or to `check` after these arguments.
+    YourOwn(&'static str, &'static [&'static str]),
 }
+
+/// Where the last chapter's crate is built, and where the book says it is: beside
+/// the workbook, as `cargo new my-downloader` makes it.
+const YOUR_OWN_TARGET: &str = "target/my-downloader";
+const YOUR_OWN_SHOWN: &str = "../my-downloader/target/debug/my-downloader";
 
 struct Transcript {
     /// Where it goes, under `book/src/transcripts/`.
@@ -369,6 +377,24 @@ fn transcripts() -> Vec<Transcript> {
                 Wrapped(&["taskset", "-c", "0"], "lesson13", &[]),
             )
         },
+        t(
+            "your_own/lab.txt",
+            "cargo run --bin lab -- --count 30 ../my-downloader/target/debug/my-downloader",
+            YourOwn("lab", &["--count", "30"]),
+        ),
+        t(
+            "your_own/faults.txt",
+            "cargo run --bin lab -- --count 3 --fault 2:503 --fault 3:truncate \\\n    ../my-downloader/target/debug/my-downloader",
+            YourOwn(
+                "lab",
+                &["--count", "3", "--fault", "2:503", "--fault", "3:truncate"],
+            ),
+        ),
+        t(
+            "your_own/check.txt",
+            "cargo run --bin check -- 12 --program ../my-downloader/target/debug/my-downloader",
+            YourOwn("check", &["12", "--program"]),
+        ),
         Transcript {
             // Its lesson 12 lines have in-flight profiles, like lesson 12's own.
             mask: lesson12_profiles,
@@ -425,6 +451,17 @@ fn run(args: &Args) -> anyhow::Result<bool> {
             .status()?;
         if !built.success() {
             bail!("cargo build --bins failed");
+        }
+        if chosen.iter().any(|t| matches!(t.run, Run::YourOwn(..))) {
+            // Outside the workspace, as a learner's own crate is.
+            let built = Command::new(&cargo)
+                .args(["build", "--quiet", "--offline", "--manifest-path"])
+                .arg(root.join("my-downloader/Cargo.toml"))
+                .env("CARGO_TARGET_DIR", root.join(YOUR_OWN_TARGET))
+                .status()?;
+            if !built.success() {
+                bail!("cargo build of my-downloader/ failed");
+            }
         }
         for bin in release_bins(&chosen) {
             let built = Command::new(&cargo)
@@ -710,6 +747,15 @@ fn make(
             capture(command, &scratch)?
         }
         Run::KillSecondChild => unreachable!("made above"),
+        Run::YourOwn(tool, args) => {
+            let program = root
+                .join(YOUR_OWN_TARGET)
+                .join("debug")
+                .join(format!("my-downloader{}", std::env::consts::EXE_SUFFIX));
+            let mut command = Command::new(exe(tool));
+            command.args(*args).arg(&program);
+            capture(command, &scratch)?.replace(&*program.to_string_lossy(), YOUR_OWN_SHOWN)
+        }
         Run::PythonSmall(script, args) => {
             let python = python.context("python3")?;
             let server = server(&[])?;
