@@ -59,6 +59,9 @@ enum Run {
     ),
     /// lesson06 (processes, 3 s latency) whose second child is killed from outside.
     KillSecondChild,
+    /// The same run, stopped by Ctrl-C once the five children are downloading: SIGINT
+    /// to the whole process group, as a terminal sends it (Unix).
+    CtrlC,
     /// `rustc` on a file of `lessons/compile_fail/`, which must fail to compile.
     CompileFail(&'static str),
     /// A program from `python/` with these arguments after the URL of a local server
@@ -174,6 +177,14 @@ fn transcripts() -> Vec<Transcript> {
                 "lesson04/killed.txt",
                 "cargo run --bin lesson06 -- --latency-ms 3000 --no-compare   # then kill -9 a child",
                 KillSecondChild,
+            )
+        },
+        Transcript {
+            any_order: true,
+            ..t(
+                "nothing_lost/ctrl-c.txt",
+                "cargo run --bin lesson06 -- --latency-ms 3000 --no-compare   # then Ctrl-C",
+                CtrlC,
             )
         },
         Transcript {
@@ -712,9 +723,10 @@ fn make(
         })
         .map_err(|error| anyhow::anyhow!("{error}"))
     };
-    if let Run::KillSecondChild = &transcript.run {
+    if let Run::KillSecondChild | Run::CtrlC = &transcript.run {
         let record = scratch.with_extension("record.json");
-        let text = kill_second_child(&exe("lesson06"), &scratch, &record)?;
+        let ctrl_c = matches!(transcript.run, Run::CtrlC);
+        let text = stop_mid_run(&exe("lesson06"), &scratch, &record, ctrl_c)?;
         let read = workbook::lab::Record::read(&record);
         let _ = std::fs::remove_file(&record);
         let _ = std::fs::remove_dir_all(&scratch);
@@ -746,7 +758,7 @@ fn make(
             command.args(&wrapper[1..]).arg(exe(bin)).args(*args);
             capture(command, &scratch)?
         }
-        Run::KillSecondChild => unreachable!("made above"),
+        Run::KillSecondChild | Run::CtrlC => unreachable!("made above"),
         Run::YourOwn(tool, args) => {
             let program = root
                 .join(YOUR_OWN_TARGET)
@@ -863,7 +875,15 @@ fn wait_at_most(
 
 /// lesson06 with slow downloads; once every child has started (the lab's tree, from
 /// `/proc`), the second one is killed from outside (`kill -9`).
-fn kill_second_child(lesson06: &Path, folder: &Path, record: &Path) -> anyhow::Result<String> {
+/// Runs lesson06 (processes, 3 s latency) and, once its five children have sent their
+/// requests, kills the second child with `kill -9`, or (`ctrl_c`) sends SIGINT to the
+/// whole process group, as Ctrl-C in a terminal does.
+fn stop_mid_run(
+    lesson06: &Path,
+    folder: &Path,
+    record: &Path,
+    ctrl_c: bool,
+) -> anyhow::Result<String> {
     use workbook::lab::tree::{all_processes, below};
     let (mut reader, writer) = std::io::pipe()?;
     let mut command = Command::new(lesson06);
@@ -875,6 +895,9 @@ fn kill_second_child(lesson06: &Path, folder: &Path, record: &Path) -> anyhow::R
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer);
+    // A process group of its own, as a terminal gives the command it runs.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command.spawn()?;
     drop(command); // its copies of the pipe's write end
     let reading = std::thread::spawn(move || {
@@ -899,11 +922,16 @@ fn kill_second_child(lesson06: &Path, folder: &Path, record: &Path) -> anyhow::R
         std::thread::sleep(Duration::from_millis(10));
     };
     std::thread::sleep(Duration::from_millis(300)); // each has sent its request
+    let (signal, target) = if ctrl_c {
+        ("-INT", format!("-{}", child.id()))
+    } else {
+        ("-9", children[1].to_string())
+    };
     let killed = Command::new("kill")
-        .args(["-9", &children[1].to_string()])
+        .args([signal, "--", &target])
         .status()?;
     if !killed.success() {
-        bail!("kill -9 {} failed", children[1]);
+        bail!("kill {signal} {target} failed");
     }
     let status = wait_at_most(&mut child, Duration::from_secs(60))?;
     let mut text = reading.join().unwrap_or_default();
