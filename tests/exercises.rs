@@ -96,6 +96,52 @@ fn reset_restores_the_start() {
 }
 
 #[test]
+fn each_hint_comes_closer_and_reset_starts_them_again() {
+    let target = tempfile::tempdir().expect("tempdir");
+    let hint = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_check"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("CARGO_TARGET_DIR", target.path())
+            .output()
+            .expect("check runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    for (number, file, _) in exercises() {
+        let first = hint(&[&number, "--hint"]);
+        assert!(first.contains("hint 1 of 3") && !first.contains("hint 2"), "{first}");
+        assert!(first.contains("--hint` again"), "{first}");
+        let second = hint(&[&number, "--hint"]);
+        assert!(second.starts_with(&first[..first.find("  Stuck").unwrap_or(0)]));
+        assert!(second.contains("hint 2 of 3") && !second.contains("hint 3"), "{second}");
+        let third = hint(&[&number, "--hint"]);
+        assert!(third.contains("hint 3 of 3"), "{third}");
+        assert!(third.contains(&format!("solutions/{file}")), "{third}");
+        // The last one stays the last.
+        assert_eq!(hint(&[&number, "--hint"]), third);
+    }
+    // `--reset` starts the hints from the first again (here on a copy of the folder).
+    let copy = tempfile::tempdir().expect("tempdir");
+    let (number, file, _) = exercises().remove(0);
+    std::fs::create_dir_all(copy.path().join("exercises/start")).expect("folders");
+    std::fs::copy(
+        root().join("exercises/start").join(&file),
+        copy.path().join("exercises/start").join(&file),
+    )
+    .expect("start copy");
+    let reset = Command::new(env!("CARGO_BIN_EXE_check"))
+        .args([number.as_str(), "--reset"])
+        .env("WORKBOOK_ROOT", copy.path())
+        .env("CARGO_TARGET_DIR", target.path())
+        .output()
+        .expect("check runs");
+    assert!(reset.status.success(), "{reset:?}");
+    assert!(hint(&[&number, "--hint"]).contains("hint 1 of 3"));
+    assert!(!hint(&[&number, "--hint"]).contains("hint 3"));
+}
+
+#[test]
 fn unknown_exercises_are_usage_errors() {
     let output = check(&["42"]);
     assert_eq!(output.status.code(), Some(2));

@@ -34,8 +34,8 @@ fn main() -> anyhow::Result<()> {
     let max_at_once = args.max_at_once as usize;
     let me = env::current_exe()?;
 
-    // TODO: start at most `max_at_once` processes, wait for them, then start the next
-    // ones. (One way: go through the pictures in chunks of `max_at_once`.)
+    // TODO: never more than `max_at_once` processes running. (One way: when that many
+    // are running, wait for the oldest before you start the next.)
     let _ = max_at_once;
     let mut children: Vec<Child> = Vec::new();
     for i in 0..job.count {

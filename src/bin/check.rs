@@ -7,6 +7,7 @@
 //! cargo run --bin check -- --all           # all exercises
 //! cargo run --bin check -- 05 --solution   # the same checks on the solution
 //! cargo run --bin check -- 05 --reset      # put exercise 05 back as it was
+//! cargo run --bin check -- 05 --hint       # a hint; again for the next, closer one
 //! ```
 
 use std::ffi::OsString;
@@ -45,6 +46,11 @@ struct Args {
     #[arg(long, conflicts_with_all = ["solution", "all"])]
     reset: bool,
 
+    /// Show a hint, without building or running anything. Ask again for the next one:
+    /// each comes closer to the answer.
+    #[arg(long, conflicts_with_all = ["solution", "all", "reset", "program"])]
+    hint: bool,
+
     /// Do not build first (the binaries are already built).
     #[arg(long)]
     no_build: bool,
@@ -74,6 +80,9 @@ struct Exercise {
     /// Shipped so that it does not compile (the exercise is to make it compile), and
     /// what to say while it does not.
     broken_on_purpose: Option<&'static str>,
+    /// What `--hint` shows, one more each time: where to look, then the way, then
+    /// nearly the code.
+    hints: [&'static str; 3],
 }
 
 /// How the lab runs an exercise it judges: `count` pictures at `latency_ms`, the
@@ -141,6 +150,11 @@ const EXERCISES: [Exercise; 8] = [
         },
         source_checks: None,
         broken_on_purpose: None,
+        hints: [
+            "Run it first and read the timeline: each picture is asked for twice, and the second request starts only when the first one ends.",
+            "The direct `picture::download` call blocks the loop until its picture arrives. A child process started with `spawn()` does not: `spawn` returns at once.",
+            "Delete the `picture::download(&client, &job.url, &path)?;` line and keep the `Command::new(&me)...spawn()` step. The children are still waited for after the loop.",
+        ],
     },
     Exercise {
         number: "06",
@@ -168,9 +182,8 @@ const EXERCISES: [Exercise; 8] = [
                     check(
                         at_once <= 2,
                         format!("the server answered {at_once} at once (at most 2 may)"),
-                        "all processes are started before any is waited for. Start 2, wait \
-                         for those, then start the next: `for chunk in pictures.chunks(2)`, \
-                         or wait for the oldest whenever 2 are running.",
+                        "all processes are started before any is waited for. Whenever 2 are \
+                         running, wait for the oldest before you start the next.",
                     ),
                     check(
                         at_once >= 2,
@@ -183,6 +196,11 @@ const EXERCISES: [Exercise; 8] = [
         },
         source_checks: None,
         broken_on_purpose: None,
+        hints: [
+            "Right now every child is started before any is waited for. The bound means: before you start child number N+1, one of the N running ones has to end.",
+            "Keep the running children in a `VecDeque<Child>`. When it holds `max_at_once`, wait for the oldest (`pop_front`, then `wait()`) before you start the next.",
+            "In the loop: `if running.len() == max_at_once { if let Some(mut oldest) = running.pop_front() { if !oldest.wait()?.success() { failed += 1; } } }`, then spawn and `running.push_back(child)`. After the loop, wait for what is left in `running`.",
+        ],
     },
     Exercise {
         number: "07",
@@ -243,6 +261,11 @@ const EXERCISES: [Exercise; 8] = [
         },
         source_checks: None,
         broken_on_purpose: None,
+        hints: [
+            "When `main` returns, the process ends and every thread with it. Something has to wait for the threads before \"all done\".",
+            "Either keep each `JoinHandle` that `thread::spawn` returns and `join()` them all after the loop, or start the threads inside `thread::scope`, which joins them for you.",
+            "Wrap the loop in `thread::scope(|scope| { ... });` and use `scope.spawn(move || ...)` instead of `thread::spawn`. The scope returns only when every thread has finished, so \"all done\" comes after the pictures.",
+        ],
     },
     Exercise {
         number: "09",
@@ -280,6 +303,11 @@ const EXERCISES: [Exercise; 8] = [
         },
         source_checks: None,
         broken_on_purpose: None,
+        hints: [
+            "The number 8 is a guess. std can ask the operating system how many CPUs this process may use.",
+            "`std::thread::available_parallelism()` returns a `Result<NonZeroUsize>`: it follows `taskset` and a container's CPU limit, and it can fail on an odd system.",
+            "`let workers = thread::available_parallelism().map_or(1, |n| n.get());` One worker is the safe answer when the system cannot tell.",
+        ],
     },
     Exercise {
         number: "11",
@@ -327,6 +355,11 @@ const EXERCISES: [Exercise; 8] = [
             )]
         }),
         broken_on_purpose: None,
+        hints: [
+            "A channel has two ends: many senders, one receiver. Each worker gets a sender of its own; the main thread keeps the receiver.",
+            "`let (sender, receiver) = mpsc::channel();` Move a `sender.clone()` into each worker and `send` its result there. Then drop the original `sender`, or the loop over `receiver` never ends.",
+            "After starting the workers: `drop(sender); for result in receiver { println!(...) }`. The loop ends when the last worker's sender is dropped. Then remove the `Arc<Mutex<Vec<_>>>` and its imports.",
+        ],
     },
     Exercise {
         number: "11b",
@@ -356,6 +389,11 @@ const EXERCISES: [Exercise; 8] = [
             "`Rc` counts its owners without atomic operations, so it is not `Send`: it may \
              not go to another thread. `std::sync::Arc` is the same idea, made thread-safe.",
         ),
+        hints: [
+            "Read the compiler's first error: it says `Rc<Client>` cannot be sent between threads safely, because `Rc` is not `Send`.",
+            "`std::sync::Arc` is `Rc` with an atomic count: the same `clone` to share ownership, and it may go to another thread.",
+            "Replace `use std::rc::Rc;` with `use std::sync::Arc;` and `Rc::new` / `Rc::clone` with `Arc::new` / `Arc::clone`. Nothing else changes.",
+        ],
     },
     Exercise {
         number: "12",
@@ -397,6 +435,11 @@ const EXERCISES: [Exercise; 8] = [
         },
         source_checks: None,
         broken_on_purpose: None,
+        hints: [
+            "One thread per picture puts all 200 in flight. Fewer threads, each doing many pictures in turn, keeps the number down.",
+            "Start `AT_MOST` workers inside the scope. Each takes the next picture number from a shared `AtomicUsize` with `fetch_add(1, Ordering::Relaxed)` and stops once the number reaches `job.count`.",
+            "Each worker: `loop { let i = next.fetch_add(1, Ordering::Relaxed); if i >= job.count { break; } /* download picture i */ }`, with `let next = AtomicUsize::new(0);` before the scope. Count the saved pictures the same way, with a second `AtomicUsize`.",
+        ],
     },
     Exercise {
         number: "13",
@@ -433,6 +476,11 @@ const EXERCISES: [Exercise; 8] = [
         },
         source_checks: None,
         broken_on_purpose: None,
+        hints: [
+            "A `MutexGuard` holds the lock until it is dropped. Here it lives from before the download to the end of the block.",
+            "Download first, with no lock held. Take the lock only for the addition, after the download has returned.",
+            "`if let Ok(bytes) = picture::download(client, &job.url, &job.path(i)) { *total.lock().unwrap_or_else(|p| p.into_inner()) += bytes; }` The guard is a temporary there, dropped at the end of that one statement.",
+        ],
     },
 ];
 
@@ -570,9 +618,18 @@ fn main() -> ExitCode {
         }
     };
 
+    if args.hint {
+        return match chosen.as_slice() {
+            [exercise] => show_next_hint(exercise, root),
+            _ => ExitCode::from(2),
+        };
+    }
+
     if args.reset {
         let mut ok = true;
         for exercise in chosen {
+            // The hints start again from the first, too.
+            let _ = std::fs::remove_file(hints_seen_file(root, exercise));
             let (start, mine) = (
                 root.join("exercises/start").join(exercise.file),
                 root.join("exercises").join(exercise.file),
@@ -613,6 +670,54 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Where `--hint` remembers how many hints of an exercise were shown: under the build
+/// folder, which `cargo clean` empties and git ignores.
+fn hints_seen_file(root: &Path, exercise: &Exercise) -> PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    target.join("check-hints").join(exercise.number)
+}
+
+/// Shows the hints seen so far and one more, and remembers that it did.
+fn show_next_hint(exercise: &Exercise, root: &Path) -> ExitCode {
+    let seen_file = hints_seen_file(root, exercise);
+    let seen: usize = std::fs::read_to_string(&seen_file)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(0);
+    let shown = (seen + 1).min(exercise.hints.len());
+    outln!("Exercise {} · {}", exercise.number, exercise.title);
+    for (n, hint) in exercise.hints.iter().take(shown).enumerate() {
+        outln!(
+            "  {} {hint}",
+            format!("hint {} of {}:", n + 1, exercise.hints.len()).yellow()
+        );
+    }
+    if shown < exercise.hints.len() {
+        outln!(
+            "  Stuck still? `cargo run --bin check -- {} --hint` again shows the next one.",
+            exercise.number
+        );
+    } else {
+        outln!(
+            "  That was the last hint. The solution is solutions/{}, explained in book/src/solutions.md.",
+            exercise.file
+        );
+    }
+    let remembered = seen_file
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&seen_file, shown.to_string()));
+    if let Err(error) = remembered {
+        // The hint was shown; only the next `--hint` will show this one again.
+        eprintln!(
+            "check: cannot remember the hints shown in {}: {error}",
+            seen_file.display()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// Says that the exercise does not compile yet, with its hint.
