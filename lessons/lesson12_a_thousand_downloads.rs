@@ -14,6 +14,7 @@
 //! time and its memory apart from the others, and draws the table.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
@@ -265,13 +266,13 @@ pub fn processes_at_most(
     max_at_once: u32,
 ) -> anyhow::Result<Vec<anyhow::Result<usize>>> {
     let me = std::env::current_exe().context("cannot find this program's own file")?;
-    let mut alive: VecDeque<Child> = VecDeque::new();
+    let mut alive: VecDeque<(PathBuf, Child)> = VecDeque::new();
     let mut results = Vec::new();
     for i in 0..count {
         if alive.len() == max_at_once as usize
-            && let Some(oldest) = alive.pop_front()
+            && let Some((path, oldest)) = alive.pop_front()
         {
-            results.push(wait_for(oldest));
+            results.push(wait_for(&path, oldest));
         }
         let started = Command::new(&me)
             .arg("--child")
@@ -280,21 +281,31 @@ pub fn processes_at_most(
             .stdout(std::process::Stdio::null()) // a thousand "saved" lines are noise
             .spawn();
         match started {
-            Ok(child) => alive.push_back(child),
+            Ok(child) => alive.push_back((job.path(i), child)),
             Err(error) => results.push(Err(anyhow!("cannot start a child: {error}"))),
         }
     }
-    results.extend(alive.into_iter().map(wait_for));
+    results.extend(
+        alive
+            .into_iter()
+            .map(|(path, child)| wait_for(&path, child)),
+    );
     Ok(results)
 }
 
-/// A child's exit status, as a download's result (the child said why on stderr).
-fn wait_for(mut child: Child) -> anyhow::Result<usize> {
+/// A child's exit status, as the result of its picture's download. A child that
+/// failed said why on stderr; one that was killed could not, so this names it.
+fn wait_for(path: &Path, mut child: Child) -> anyhow::Result<usize> {
+    let picture = path.display();
     match child.wait() {
         // The child knows how many bytes it saved; its parent knows only that it did.
         Ok(status) if status.success() => Ok(0),
-        Ok(status) => Err(anyhow!("a child ended with {status}")),
-        Err(error) => Err(anyhow!("cannot wait for a child: {error}")),
+        // `signal: 9 (SIGKILL)` without its colon: the report groups by the last part.
+        Ok(status) => Err(anyhow!(
+            "{picture}: its process ended with {}",
+            status.to_string().replace(": ", " ")
+        )),
+        Err(error) => Err(anyhow!("{picture}: cannot wait for its process: {error}")),
     }
 }
 // ANCHOR_END: processes

@@ -185,3 +185,60 @@ fn a_trace_of_every_way_at_once_is_refused_before_anything_runs() {
         0
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_child_is_named_with_its_picture() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let place = Place::new();
+    let lab = Command::new(LESSON12)
+        .args([
+            "--mode",
+            "processes",
+            "--count",
+            "2",
+            "--latency-ms",
+            "3000",
+        ])
+        .arg("--out")
+        .arg(place.out())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lesson12 starts");
+    // The lab, the program below it, and the program's two children.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let child = loop {
+        let all = workbook::lab::tree::all_processes();
+        let tree = workbook::lab::tree::below(lab.id(), &all);
+        let children: Vec<u32> = tree
+            .iter()
+            .filter(|stat| stat.parent != lab.id())
+            .map(|stat| stat.pid)
+            .collect();
+        if children.len() == 2 {
+            break children[0];
+        }
+        assert!(Instant::now() < deadline, "the children never started");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    std::thread::sleep(Duration::from_millis(200)); // it has sent its request
+    let killed = Command::new("kill")
+        .args(["-9", &child.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let output = lab.wait_with_output().expect("lesson12 ends");
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}{}", stderr(&output));
+    assert!(text.contains("processes: 1 of 2 pictures saved"), "{text}");
+    assert!(
+        text.contains("1 x its process ended with signal 9 (SIGKILL)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(".jpg: its process ended with signal 9"),
+        "{text}"
+    );
+}
