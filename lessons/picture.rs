@@ -207,5 +207,37 @@ pub fn reason(error: &dyn std::error::Error) -> String {
         text = format!("{text}: {inner}");
         cause = inner.source();
     }
-    text
+    in_words(&text)
+}
+
+/// rustls prints a few certificate refusals as Rust's debug output,
+/// `Other(OtherError(CaUsedAsEndEntity))`: say the name in words instead,
+/// `CA used as end entity`.
+fn in_words(text: &str) -> String {
+    const DEBUG: &str = "Other(OtherError(";
+    let Some(start) = text.find(DEBUG) else {
+        return text.to_string();
+    };
+    let name_start = start + DEBUG.len();
+    let Some(length) = text[name_start..].find("))") else {
+        return text.to_string();
+    };
+    let name = &text[name_start..name_start + length];
+    let mut words = String::new();
+    for (i, letter) in name.char_indices() {
+        if letter.is_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.push(if i > 0 {
+            letter.to_ascii_lowercase()
+        } else {
+            letter
+        });
+    }
+    let words = words.replacen("Ca ", "CA ", 1);
+    format!(
+        "{}{words}{}",
+        &text[..start],
+        &text[name_start + length + 2..]
+    )
 }

@@ -41,7 +41,12 @@ fn https_server(ca: &Authority, names: &[&str]) -> u16 {
         .expect("params")
         .signed_by(&key, &issuer)
         .expect("signed");
-    let chain = vec![CertificateDer::from(cert.der().to_vec())];
+    serve_over_tls(cert.der().to_vec(), &key)
+}
+
+/// Serves one real JPEG over HTTPS on 127.0.0.1 with this certificate; returns the port.
+fn serve_over_tls(cert: Vec<u8>, key: &KeyPair) -> u16 {
+    let chain = vec![CertificateDer::from(cert)];
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -142,4 +147,17 @@ fn a_certificate_from_an_unknown_authority_is_refused() {
     let message = refused(&ours, port);
     assert!(message.contains("certificate"), "{message}");
     assert!(message.to_lowercase().contains("unknown"), "{message}");
+}
+
+#[test]
+fn an_authority_posing_as_the_server_is_refused_in_words() {
+    // The server presents the authority's own certificate: rustls refuses it with
+    // `Other(OtherError(CaUsedAsEndEntity))`, which the download says in words.
+    let ca = authority("workbook test CA");
+    let own = ca.params.self_signed(&ca.key).expect("self-signed");
+    let port = serve_over_tls(own.der().to_vec(), &ca.key);
+    let message = refused(&ca, port);
+    assert!(message.contains("certificate"), "{message}");
+    assert!(message.contains("CA used as end entity"), "{message}");
+    assert!(!message.contains("Other("), "{message}");
 }
