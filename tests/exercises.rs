@@ -110,11 +110,17 @@ fn each_hint_comes_closer_and_reset_starts_them_again() {
     };
     for (number, file, _) in exercises() {
         let first = hint(&[&number, "--hint"]);
-        assert!(first.contains("hint 1 of 3") && !first.contains("hint 2"), "{first}");
+        assert!(
+            first.contains("hint 1 of 3") && !first.contains("hint 2"),
+            "{first}"
+        );
         assert!(first.contains("--hint` again"), "{first}");
         let second = hint(&[&number, "--hint"]);
         assert!(second.starts_with(&first[..first.find("  Stuck").unwrap_or(0)]));
-        assert!(second.contains("hint 2 of 3") && !second.contains("hint 3"), "{second}");
+        assert!(
+            second.contains("hint 2 of 3") && !second.contains("hint 3"),
+            "{second}"
+        );
         let third = hint(&[&number, "--hint"]);
         assert!(third.contains("hint 3 of 3"), "{third}");
         assert!(third.contains(&format!("solutions/{file}")), "{third}");
