@@ -74,7 +74,8 @@ pub fn timeline(record: &Record) -> String {
         width = WIDTH - 1
     );
     for (request, label) in record.requests.iter().zip(&labels).take(MOST_ROWS) {
-        let start = column(request.start);
+        // A request that starts in the last column still gets one column of bar.
+        let start = column(request.start).min(WIDTH - 1);
         let end = column(request.end).max(start + 1).min(WIDTH);
         // At least one `#` for an answer that was sent, however quickly.
         let sending = match request.first_byte {
@@ -345,4 +346,39 @@ pub fn in_flight_profile(record: &Record, width: usize) -> String {
     most.iter()
         .map(|&n| LEVELS[((n.max(0) * top + peak - 1) / peak) as usize] as char)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::record::Request;
+    use std::path::Path;
+
+    fn request(number: usize, start: f64, first_byte: f64, end: f64) -> Request {
+        Request {
+            number,
+            target: "/200/3000".into(),
+            start,
+            first_byte: Some(first_byte),
+            end,
+            status: 200,
+            bytes: 1000,
+            complete: true,
+            refused: false,
+            connection: "127.0.0.1:1".into(),
+            pid: None,
+        }
+    }
+
+    #[test]
+    fn a_short_request_at_the_end_of_a_long_run_gets_its_column() {
+        // Lesson 04 with a stalled request: 31 s, and the last picture takes the last
+        // 0.3 s, which rounds to the last column.
+        let mut record = Record::of(&[], "http://127.0.0.1:1/", Path::new("out"), 2);
+        record.wall = 31.0;
+        record.requests = vec![request(1, 0.0, 30.0, 30.6), request(2, 30.7, 30.99, 31.0)];
+        let text = timeline(&record);
+        let last = text.lines().last().unwrap_or_default();
+        assert!(last.ends_with("#|"), "{text}");
+    }
 }
