@@ -98,6 +98,9 @@ struct Watched {
     pinned_checks: Option<fn(&Record) -> Vec<Check>>,
 }
 
+/// What the checks call a program given with `--program`.
+const YOUR_PROGRAM: &str = "your program";
+
 /// One thing that must hold: a description, and a hint if it does not.
 struct Check {
     ok: bool,
@@ -749,7 +752,7 @@ fn run_checks(exercise: &Exercise, args: &Args, root: &Path, stops: &Receiver<St
         );
         let mut command = program.clone();
         command.extend(exercise.args.iter().map(OsString::from));
-        return judge_watched(exercise, &command, "your program", None, stops);
+        return judge_watched(exercise, &command, YOUR_PROGRAM, None, stops);
     }
     let (folder, binary) = if args.solution {
         ("solutions", format!("ex{}-solution", exercise.number))
@@ -833,7 +836,7 @@ fn print_checks(checks: &[Check], exercise: &Exercise, what: &str) -> bool {
             "All checks pass.".green().bold(),
             exercise.chapter
         );
-    } else if what == "your program" {
+    } else if what == YOUR_PROGRAM {
         // A program of the learner's own: rebuilt by them, judged by the same command.
         outln!(
             "  Not yet: {failed} of {} checks to go. Change your program, build it, and run the same `check -- {} --program ...` again.\n",

@@ -879,11 +879,9 @@ fn wait_at_most(
     }
 }
 
-/// lesson06 with slow downloads; once every child has started (the lab's tree, from
-/// `/proc`), the second one is killed from outside (`kill -9`).
 /// Runs lesson06 (processes, 3 s latency) and, once its five children have sent their
-/// requests, kills the second child with `kill -9`, or (`ctrl_c`) sends SIGINT to the
-/// whole process group, as Ctrl-C in a terminal does.
+/// requests (the lab's tree, from `/proc`), kills the second child with `kill -9`, or
+/// (`ctrl_c`) sends SIGINT to the whole process group, as Ctrl-C in a terminal does.
 fn stop_mid_run(
     lesson06: &Path,
     folder: &Path,
@@ -1228,8 +1226,6 @@ fn processes_seen(line: &str) -> String {
     }
 }
 
-/// Lesson 05's most at once: two, and three when a child's start is slow enough that
-/// it overlaps both of the parent's next downloads (the chapter says so).
 /// `downloads/x/2.jpg`, `(0.jpg)` -> `#.jpg`: which picture it was varies.
 fn picture_numbers(line: &str) -> String {
     let mut masked = String::new();
@@ -1248,6 +1244,8 @@ fn picture_numbers(line: &str) -> String {
     masked
 }
 
+/// Lesson 05's most at once: two, and three when a child's start is slow enough that
+/// it overlaps both of the parent's next downloads (the chapter says so).
 fn two_or_three_at_once(line: &str) -> String {
     line.replace("at most 3 at once", "at most 2 at once")
 }
