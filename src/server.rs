@@ -589,6 +589,29 @@ impl<S> Drop for Watched<S> {
     }
 }
 
+/// A request whose answer is not ready yet. If the connection drops it first (the
+/// client gave up on a stalled answer), the request ends there, not at the end of the
+/// run. Once the answer is ready, its watched body marks the end instead.
+struct Unanswered {
+    state: Arc<ServerState>,
+    at: Option<usize>,
+}
+
+impl Unanswered {
+    fn answered(mut self) {
+        self.at = None;
+    }
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if let Some(at) = self.at {
+            let now = Instant::now();
+            self.state.update(at, |served| served.finished = Some(now));
+        }
+    }
+}
+
 /// A body of whole pieces of at most 64 KiB: the log sees the answer go out piece by
 /// piece, as a live view shows it.
 fn in_pieces(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
@@ -616,10 +639,15 @@ async fn answer(
         crate::units::say(&format!("request {n}: {method} {uri}"));
     }
     let at = state.arrived(n, client, &method, &uri);
+    let unanswered = Unanswered {
+        state: state.clone(),
+        at: Some(at),
+    };
     let response = match refused {
         Some(Refused { most }) => refusal(most),
         None => answer_request(&state, n, &uri).await,
     };
+    unanswered.answered();
     let status = response.status().as_u16();
     let (mut parts, body) = response.into_parts();
     // A text answer's length is known: say it, as it was said before the body was
@@ -1082,6 +1110,39 @@ mod tests {
         );
         assert_eq!("reset".parse::<Fault>(), Ok(Fault::Reset));
         assert!("200".parse::<Fault>().is_err(), "200 is not a fault");
+    }
+
+    /// A stalled answer the client gives up on ends when the client leaves, not when
+    /// the run does: otherwise the log shows it overlapping every later request.
+    #[test]
+    fn a_stalled_request_ends_when_its_client_leaves() {
+        let server = PictureServer::start(quick()).expect("start");
+        let mut stream = TcpStream::connect(server.addr()).expect("connect");
+        write!(
+            stream,
+            "GET /200/300?fault=stall HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        .expect("send");
+        thread::sleep(Duration::from_millis(300));
+        drop(stream);
+        let left = Instant::now();
+        let ended = loop {
+            let served = server.log().served();
+            if let Some(finished) = served.first().and_then(|s| s.finished) {
+                break finished;
+            }
+            assert!(
+                left.elapsed() < Duration::from_secs(5),
+                "never ended: {served:?}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        };
+        let late = ended.saturating_duration_since(left);
+        assert!(
+            late < Duration::from_millis(500),
+            "ended {late:?} after the client left"
+        );
+        assert!(!server.log().served()[0].complete);
     }
 
     #[test]
