@@ -6,7 +6,8 @@
 //! turns into a ceiling on the speedup. The serial share is fitted from this run.
 
 use std::hint::black_box;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -121,58 +122,53 @@ fn too_small_to_split() -> anyhow::Result<()> {
 }
 // ANCHOR_END: too_small
 
-/// Runs `jobs` on `workers` threads, each job done by `run(job)`; returns the total
-/// time and each job's (start, end) since the beginning.
-fn on_threads(
-    workers: usize,
-    jobs: &[u64],
-    run: impl Fn(u64) + Sync,
-) -> (Duration, Vec<(Duration, Duration)>) {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let spans = Mutex::new(vec![(Duration::ZERO, Duration::ZERO); jobs.len()]);
+/// When some work ran: its row (a job's or a worker's number), and its start and end
+/// since the part began.
+type Span = (usize, Duration, Duration);
+
+/// Runs `jobs` on `workers` threads, each taking the next job from a shared counter;
+/// returns the total time and when each job ran.
+fn on_threads(workers: usize, jobs: &[u64], run: impl Fn(u64) + Sync) -> (Duration, Vec<Span>) {
+    let next = AtomicUsize::new(0);
+    let spans = Mutex::new(Vec::new());
     let start = Instant::now();
     thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&job) = jobs.get(i) else { break };
                     let from = start.elapsed();
                     run(job);
-                    let to = start.elapsed();
-                    spans.lock().unwrap_or_else(|p| p.into_inner())[i] = (from, to);
+                    let span = (i, from, start.elapsed());
+                    spans
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(span);
                 }
             });
         }
     });
-    (
-        start.elapsed(),
-        spans.into_inner().unwrap_or_else(|p| p.into_inner()),
-    )
+    let spans = spans.into_inner().unwrap_or_else(PoisonError::into_inner);
+    (start.elapsed(), spans)
 }
 
-/// Draws rows of bars on one time axis: a row is a job or a worker, with the spans
-/// it was busy. A staircase means one at a time; a short row, a worker left idle.
-fn draw(rows: &[(String, Vec<(Duration, Duration)>)], total: Duration) {
+/// Draws one row of bars per job or worker on one time axis. A staircase means one
+/// at a time; a short row, a worker left idle.
+fn draw(row_name: &str, mut spans: Vec<Span>, total: Duration) {
     const WIDTH: usize = 40;
-    let column =
-        |t: Duration| ((t.as_secs_f64() / total.as_secs_f64().max(1e-9)) * WIDTH as f64) as usize;
-    for (label, spans) in rows {
+    let column = |t: Duration| (t.as_secs_f64() / total.as_secs_f64() * WIDTH as f64) as usize;
+    spans.sort_by_key(|&(row, ..)| row);
+    for row in spans.chunk_by(|a, b| a.0 == b.0) {
         let mut line = [' '; WIDTH];
-        for &(from, to) in spans {
+        for &(_, from, to) in row {
             let a = column(from).min(WIDTH - 1);
             let b = column(to).clamp(a + 1, WIDTH);
             line[a..b].fill('#');
         }
-        println!("   {label} |{}|", line.iter().collect::<String>());
+        let bars: String = line.iter().collect();
+        println!("   {row_name} {} |{bars}|", row[0].0);
     }
-}
-
-/// One row per job, for `draw`.
-fn job_rows(spans: &[(Duration, Duration)]) -> Vec<(String, Vec<(Duration, Duration)>)> {
-    let rows = spans.iter().enumerate();
-    rows.map(|(i, &span)| (format!("job {i}"), vec![span]))
-        .collect()
 }
 
 // ANCHOR: lock
@@ -186,14 +182,14 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
     );
     let total = Mutex::new(0u64);
     let (wide, spans) = on_threads(jobs.len(), &jobs, |n| {
-        let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
+        let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
         *total = total.wrapping_add(work(n)); // the work is done under the lock
     });
     println!("   the lock held during the work: {}", shown(wide));
-    draw(&job_rows(&spans), wide);
+    draw("job", spans, wide);
     let (narrow, spans) = on_threads(jobs.len(), &jobs, |n| {
         let result = work(n); // the work outside the lock
-        let mut total = total.lock().unwrap_or_else(|p| p.into_inner());
+        let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
         *total = total.wrapping_add(result);
     });
     println!(
@@ -201,7 +197,7 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
         shown(narrow),
         wide.as_secs_f64() / narrow.as_secs_f64().max(1e-9)
     );
-    draw(&job_rows(&spans), narrow);
+    draw("job", spans, narrow);
 }
 // ANCHOR_END: lock
 
@@ -223,8 +219,8 @@ fn uneven_work(cpus: usize, unit: u64) {
             black_box(work(n));
         })
     });
-    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it. Each
-    // worker notes when it was busy, for the timeline.
+    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it, and
+    // notes when it was busy, for the timeline.
     let start = Instant::now();
     let busy = Mutex::new(Vec::new());
     thread::scope(|s| {
@@ -235,15 +231,15 @@ fn uneven_work(cpus: usize, unit: u64) {
                 for &n in chunk {
                     black_box(work(n));
                 }
-                let span = (from, start.elapsed());
+                let span = (worker, from, start.elapsed());
                 busy.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((worker, span));
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(span);
             });
         }
     });
     let chunks = start.elapsed();
-    let chunk_rows = worker_rows(busy.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let chunk_spans = busy.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Work stealing: rayon hands out one job at a time (`with_max_len(1)`); an idle
     // worker takes the next one. Each job notes which pool thread ran it.
     let start = Instant::now();
@@ -252,40 +248,24 @@ fn uneven_work(cpus: usize, unit: u64) {
         let from = start.elapsed();
         black_box(work(n));
         let worker = rayon::current_thread_index().unwrap_or(0);
-        let span = (from, start.elapsed());
+        let span = (worker, from, start.elapsed());
         busy.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((worker, span));
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(span);
     });
     let stealing = start.elapsed();
-    let stealing_rows = worker_rows(busy.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let stealing_spans = busy.into_inner().unwrap_or_else(PoisonError::into_inner);
 
-    let ratio = |t: Duration| sequential.as_secs_f64() / t.as_secs_f64().max(1e-9);
+    let ratio = |t: Duration| sequential.as_secs_f64() / t.as_secs_f64();
     println!("   sequential {}", shown(sequential));
     println!("   fixed chunks {}: {:.2}x", shown(chunks), ratio(chunks));
-    draw(&chunk_rows, chunks);
+    draw("worker", chunk_spans, chunks);
     println!(
         "   rayon (work stealing) {}: {:.2}x",
         shown(stealing),
         ratio(stealing)
     );
-    draw(&stealing_rows, stealing);
-}
-
-/// One row per worker, with every span it was busy, for `draw`.
-fn worker_rows(
-    mut busy: Vec<(usize, (Duration, Duration))>,
-) -> Vec<(String, Vec<(Duration, Duration)>)> {
-    busy.sort_by_key(|&(worker, span)| (worker, span));
-    let mut rows: Vec<(String, Vec<(Duration, Duration)>)> = Vec::new();
-    for (worker, span) in busy {
-        let label = format!("worker {worker}");
-        match rows.last_mut() {
-            Some((last, spans)) if *last == label => spans.push(span),
-            _ => rows.push((label, vec![span])),
-        }
-    }
-    rows
+    draw("worker", stealing_spans, stealing);
 }
 // ANCHOR_END: uneven
 
@@ -300,17 +280,14 @@ fn too_many_workers(cpus: usize, unit: u64) {
         let (total, spans) = on_threads(workers, &jobs, |n| {
             black_box(work(n));
         });
-        let per_job = spans
-            .iter()
-            .map(|(a, b)| (*b - *a).as_secs_f64())
-            .sum::<f64>()
-            / spans.len() as f64;
+        let busy: Duration = spans.iter().map(|&(_, from, to)| to - from).sum();
+        let per_job = busy / spans.len() as u32;
         println!(
             "   {workers:>2} worker{}: {:>10} in all, {:>6.1} jobs/s, each job {:>10}",
             if workers == 1 { "" } else { "s" },
             shown(total),
             jobs.len() as f64 / total.as_secs_f64(),
-            shown(Duration::from_secs_f64(per_job))
+            shown(per_job)
         );
         workers *= 2;
     }
