@@ -1,6 +1,6 @@
 //! Lesson 11 end to end: results come back from every worker, the channel brings every
-//! message, and both shared counters reach the exact total. Behaviour only: the rates
-//! the lesson prints are not checked.
+//! message, and both shared totals are exact. (What a message and a lock cost is the
+//! lesson's benchmark, which checks its own totals.)
 
 use crate::common;
 use common::{picture_bytes, stderr, stdout};
@@ -23,22 +23,12 @@ fn number_after(text: &str, label: &str) -> u64 {
 }
 
 #[test]
-fn every_result_message_and_increment_arrives() {
+fn every_result_and_message_arrives() {
     let place = common::Place::new();
-    let output = place.watch(
-        env!("CARGO_BIN_EXE_lesson11"),
-        &[
-            "--latency-ms",
-            "20",
-            "--messages",
-            "1000",
-            "--increments",
-            "1000",
-        ],
-    );
+    let output = place.watch(env!("CARGO_BIN_EXE_lesson11"), &["--latency-ms", "20"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
-    // From the server: five parts, five downloads each, every picture whole.
+    // From the server: five rounds of five downloads, every picture whole.
     let record = place.record();
     assert_eq!(record.requests.len(), 25);
     assert_eq!(record.whole_pictures(), 5);
@@ -65,16 +55,7 @@ fn every_result_message_and_increment_arrives() {
     }
     assert!(text.contains("the channel closed"), "{text}");
 
-    // 3. and 4. The shared totals are exact, with a lock and with an atomic.
+    // 3. The shared totals are exact, with a lock and with an atomic.
     assert_eq!(number_after(&text, "Arc<Mutex<u64>>:"), all);
     assert_eq!(number_after(&text, "AtomicU64:"), all);
-    assert!(
-        text.contains("1000 messages from one worker"),
-        "the message count: {text}"
-    );
-    assert_eq!(
-        text.matches("(total 4000)").count(),
-        2,
-        "4 threads x 1000 increments, mutex and atomic: {text}"
-    );
 }

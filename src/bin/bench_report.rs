@@ -353,7 +353,7 @@ fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
         // `lesson01`, or `lesson06 (20 ms)`: never a mix of latencies. With results
         // at several latencies (a quick run at 5 ms after a full one at 20 ms), the
         // latest of each group is written, and we say so. A lesson may have several
-        // groups (`lesson11 channels`, `lesson11 counter`): all of them.
+        // groups (`lesson11 messages`, `lesson11 counter`): all of them.
         let latest_of = |group: &str| {
             cases
                 .iter()
