@@ -328,14 +328,16 @@ fn report(cases: &[Case], before: &[Case], baseline: Option<&str>, markdown: boo
     out
 }
 
-/// Writes `<book>/<lesson>.md` for each lesson: when and where it was measured, the
+/// Writes `<book>/<lesson>.md` for each lesson, and `lab.md` for the lab: when and where it was measured, the
 /// command, and the Markdown table(s).
 fn write_book_tables(book: &Path, cases: &[Case]) -> std::io::Result<()> {
     std::fs::create_dir_all(book)?;
+    // A lesson's groups, and the lab's own (`lab (20 ms)`: what watching costs).
     let is_lesson = |name: &&str| {
-        name.len() == 8
-            && name.starts_with("lesson")
-            && name[6..].chars().all(|c| c.is_ascii_digit())
+        *name == "lab"
+            || (name.len() == 8
+                && name.starts_with("lesson")
+                && name[6..].chars().all(|c| c.is_ascii_digit()))
     };
     let mut lessons: Vec<&str> = cases
         .iter()

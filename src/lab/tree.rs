@@ -206,6 +206,50 @@ pub fn exit_from_status(status: i32) -> Exit {
     }
 }
 
+/// The processes below `ancestor` now (not `ancestor` itself), from each one's list
+/// of children in `/proc/PID/task/TID/children`: a look costs what the tree holds,
+/// not what the machine runs (2 to 12 ms a look with 70 processes here, scanning all
+/// of `/proc`). Where the kernel keeps no such lists, from all of `/proc`.
+pub fn tree_below(ancestor: u32) -> Vec<Stat> {
+    let lists = format!("/proc/{ancestor}/task/{ancestor}/children");
+    if !std::path::Path::new(&lists).exists() {
+        return below(ancestor, &all_processes());
+    }
+    let mut found: Vec<Stat> = Vec::new();
+    let mut parents = children_of(ancestor);
+    while let Some(pid) = parents.pop() {
+        let Some(stat) = stat_of(pid) else { continue }; // ended meanwhile
+        if !found.iter().any(|seen| seen.pid == pid) {
+            parents.extend(children_of(pid));
+            found.push(stat);
+        }
+    }
+    found
+}
+
+/// The children of every thread of `pid` (a thread that ended meanwhile has none).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let lists = threads
+        .filter_map(Result::ok)
+        .filter_map(|thread| std::fs::read_to_string(thread.path().join("children")).ok());
+    lists
+        .flat_map(|list| {
+            let pids: Vec<u32> = list
+                .split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+                .collect();
+            pids
+        })
+        .collect()
+}
+
+fn stat_of(pid: u32) -> Option<Stat> {
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
 /// Every process now, from `/proc`.
 pub fn all_processes() -> Vec<Stat> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -214,7 +258,7 @@ pub fn all_processes() -> Vec<Stat> {
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?))
+        .filter_map(stat_of)
         .collect()
 }
 
@@ -235,8 +279,7 @@ pub fn below(ancestor: u32, all: &[Stat]) -> Vec<Stat> {
 
 fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
     let now = Instant::now();
-    let all = all_processes();
-    let tree = below(std::process::id(), &all);
+    let tree = tree_below(std::process::id());
     let memory: u64 = if with_memory {
         tree.iter()
             .filter(|stat| !stat.zombie)
@@ -319,5 +362,44 @@ mod tests {
         let _ = child.kill();
         let _ = child.wait();
         assert!(found.iter().any(|stat| stat.pid == child.id()));
+    }
+
+    /// The walk through each process's list of children finds a grandchild too, and
+    /// agrees with the scan of all of `/proc`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_walk_down_the_children_finds_grandchildren() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & sleep 5 & wait"])
+            .spawn()
+            .expect("sh starts");
+        let me = std::process::id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let found = loop {
+            let found = tree_below(me);
+            let grandchildren = found.iter().filter(|stat| stat.parent == child.id());
+            if grandchildren.count() == 2 || Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let scanned = below(me, &all_processes());
+        let ours = |stats: &[Stat]| {
+            let mut pids: Vec<u32> = stats
+                .iter()
+                .filter(|stat| stat.pid == child.id() || stat.parent == child.id())
+                .map(|stat| stat.pid)
+                .collect();
+            pids.sort();
+            pids
+        };
+        let (found, scanned) = (ours(&found), ours(&scanned));
+        for &pid in &found {
+            let pid = nix::unistd::Pid::from_raw(pid as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = child.wait();
+        assert_eq!(found.len(), 3, "sh and its two sleeps: {found:?}");
+        assert_eq!(found, scanned);
     }
 }
