@@ -34,22 +34,16 @@ const WORKER_RGB: [RGBColor; 6] = [
 ];
 /// A failed download: black with white `FAILED` on it (red is a worker's color).
 const FAILED: RGBColor = RGBColor(30, 30, 30);
+/// How wide `FAILED` is drawn, in pixels, with a little room to spare.
+const FAILED_WIDTH: i32 = 60;
 
-/// One download: from its start to its end (a download that never ended is only its
-/// start, as the terminal's `?`).
+/// One request: from its arrival to its end, and whether it was answered whole.
 struct Bar {
     label: String,
     worker: String,
     start: f64,
     end: f64,
-    how: Ended,
-}
-
-#[derive(PartialEq)]
-enum Ended {
-    Saved,
-    Failed,
-    Never,
+    failed: bool,
 }
 
 /// Which of [`WORKER_RGB`] a worker (a pid, a row's label) is drawn in: the same for
@@ -81,11 +75,7 @@ pub fn record_timeline(record: &Record) -> anyhow::Result<String> {
                 .map_or_else(|| request.connection.clone(), |pid| pid.to_string()),
             start: request.start,
             end: request.end,
-            how: if request.status == 200 && request.complete {
-                Ended::Saved
-            } else {
-                Ended::Failed
-            },
+            failed: !(request.status == 200 && request.complete),
         })
         .collect();
     let total = record
@@ -107,7 +97,8 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
     } else {
         rows.max(2)
     };
-    let height = 100 + 38 * segments;
+    // Room below the axis for the key.
+    let height = 128 + 38 * segments;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -115,6 +106,7 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .margin_right(24)
+            .margin_bottom(40)
             .x_label_area_size(54)
             .y_label_area_size(190)
             // `into_segmented` gives one segment per value: rows - 1 is the last row.
@@ -146,40 +138,29 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
                 (bar.start, SegmentValue::Exact(row)),
                 (bar.end, SegmentValue::Exact(row + 1)),
             );
-            let mut rect = match bar.how {
-                Ended::Saved => Rectangle::new([from, to], color.filled()),
-                Ended::Failed => Rectangle::new([from, to], FAILED.filled()),
-                Ended::Never => Rectangle::new(
-                    [
-                        from,
-                        (bar.start + total * 0.012, SegmentValue::Exact(row + 1)),
-                    ],
-                    color.filled(),
-                ),
-            };
+            let fill = if bar.failed { FAILED } else { color };
+            let mut rect = Rectangle::new([from, to], fill.filled());
             rect.set_margin(6, 6, 0, 0);
             chart.draw_series(std::iter::once(rect))?;
-            let mark = match bar.how {
-                Ended::Saved => None,
-                Ended::Failed => Some(("FAILED", FAILED)),
-                Ended::Never => Some(("? started, never ended", BLACK)),
-            };
-            if let Some((text, color)) = mark {
-                // Inside the bar's row, left of its end: stays in the picture.
-                let after = if bar.how == Ended::Never { 0.025 } else { 0.01 };
-                let at = (bar.start + total * after, SegmentValue::CenterOf(row));
-                let ink = if bar.how == Ended::Failed {
-                    WHITE
+            if bar.failed {
+                // White inside the bar when it is wide enough; else dark, right of its
+                // end (or inside after all, at the picture's right edge).
+                let pixel = |x: f64| chart.backend_coord(&(x, SegmentValue::CenterOf(row))).0;
+                let (left, right) = (pixel(bar.start), pixel(bar.end));
+                let inside = right - left >= FAILED_WIDTH || pixel(total) - right < FAILED_WIDTH;
+                let (x, ink) = if inside {
+                    (bar.start + total * 0.01, WHITE)
                 } else {
-                    color
+                    (bar.end + total * 0.01, FAILED)
                 };
+                let at = (x, SegmentValue::CenterOf(row));
                 let style = TextStyle::from((FONT, TEXT - 2).into_font())
                     .color(&ink)
                     .pos(plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Left,
                         plotters::style::text_anchor::VPos::Center,
                     ));
-                chart.draw_series(std::iter::once(Text::new(text, at, style)))?;
+                chart.draw_series(std::iter::once(Text::new("FAILED", at, style)))?;
             }
         }
         if let Some(done) = done {
@@ -216,6 +197,13 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
                 style,
             )))?;
         }
+        // The key: what the colors mean.
+        let key = TextStyle::from((FONT, TEXT - 2).into_font()).color(&RGBColor(90, 90, 90));
+        root.draw_text(
+            "a color per process; black: FAILED, not answered whole",
+            &key,
+            (12, height as i32 - 30),
+        )?;
         root.present()?;
     }
     Ok(svg)
