@@ -343,6 +343,33 @@ fn a_program_that_never_ends_is_stopped_at_the_time_limit() {
     }
 }
 
+/// Issue 24, item 8: a program that waits for a stopped child (SIGSTOP) would wait
+/// for ever; the lab's time limit stops the whole tree, the stopped child too.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stopped_child_is_ended_at_the_time_limit() {
+    let records = tempfile::tempdir().expect("a folder");
+    let out = tempfile::tempdir().expect("a folder");
+    let record = records.path().join("record.json");
+    let mut command = Command::new(LAB);
+    command
+        .args(["--time-limit", "2", "--out"])
+        .arg(out.path())
+        .arg("--record")
+        .arg(&record)
+        .args(["sh", "-c", "sleep 600 & kill -STOP $!; wait"]);
+    let started = std::time::Instant::now();
+    let output = output_within(command, Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let record = Record::read(&record).expect("a record");
+    assert_eq!(record.stopped.as_deref(), Some("time limit"));
+    assert_eq!(record.processes.len(), 2, "{:?}", record.processes);
+    for process in &record.processes {
+        assert!(!running(process.pid), "{} still runs", process.pid);
+    }
+}
+
 /// Issue 24, item 3: the lab removes only the temporary files this run's processes
 /// left: a temporary file of a writer outside the tree stays. (What was there before
 /// stays too: `what_was_in_the_folder_before_is_never_touched`.)
