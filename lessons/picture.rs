@@ -180,12 +180,31 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temp = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
     let written = fs::File::create_new(&temp)
         .and_then(|mut file| file.write_all(bytes))
-        .and_then(|()| fs::rename(&temp, path));
+        .and_then(|()| rename_over(&temp, path));
     if let Err(error) = written {
         let _ = fs::remove_file(&temp);
         bail!("cannot write {}: {error}", path.display());
     }
     Ok(())
+}
+
+/// Renames `temp` over `path`. Windows refuses while another process has `path` open
+/// (another run saving the same picture, say), so there it tries again for a moment.
+fn rename_over(temp: &Path, path: &Path) -> std::io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match fs::rename(temp, path) {
+            Err(error)
+                if cfg!(windows)
+                    && error.kind() == std::io::ErrorKind::PermissionDenied
+                    && tries < 40 =>
+            {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// `url` without the password it may carry (`http://me:secret@host/` -> `http://me@host/`).
