@@ -348,6 +348,20 @@ fn a_program_that_never_ends_is_stopped_at_the_time_limit() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_stopped_child_is_ended_at_the_time_limit() {
+    let (output, record, took) = shell_under_a_2_s_limit("sleep 600 & kill -STOP $!; wait");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(took < Duration::from_secs(15));
+    assert_eq!(record.stopped.as_deref(), Some("time limit"));
+    assert_eq!(record.processes.len(), 2, "{:?}", record.processes);
+    for process in &record.processes {
+        assert!(!running(process.pid), "{} still runs", process.pid);
+    }
+}
+
+/// Runs `sh -c SCRIPT` under the lab with `--time-limit 2`: its output, its record, and
+/// how long the lab took.
+#[cfg(target_os = "linux")]
+fn shell_under_a_2_s_limit(script: &str) -> (Output, Record, Duration) {
     let records = tempfile::tempdir().expect("a folder");
     let out = tempfile::tempdir().expect("a folder");
     let record = records.path().join("record.json");
@@ -357,17 +371,11 @@ fn a_stopped_child_is_ended_at_the_time_limit() {
         .arg(out.path())
         .arg("--record")
         .arg(&record)
-        .args(["sh", "-c", "sleep 600 & kill -STOP $!; wait"]);
+        .args(["sh", "-c", script]);
     let started = std::time::Instant::now();
     let output = output_within(command, Duration::from_secs(30));
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(started.elapsed() < Duration::from_secs(15));
-    let record = Record::read(&record).expect("a record");
-    assert_eq!(record.stopped.as_deref(), Some("time limit"));
-    assert_eq!(record.processes.len(), 2, "{:?}", record.processes);
-    for process in &record.processes {
-        assert!(!running(process.pid), "{} still runs", process.pid);
-    }
+    let took = started.elapsed();
+    (output, Record::read(&record).expect("a record"), took)
 }
 
 /// Issue 24, item 3: the lab removes only the temporary files this run's processes
@@ -464,25 +472,10 @@ fn a_picture_no_watched_run_wrote_is_never_replaced() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_grandchild_holding_the_pipes_is_stopped_at_the_time_limit() {
-    let records = tempfile::tempdir().expect("a folder");
-    let out = tempfile::tempdir().expect("a folder");
-    let record = records.path().join("record.json");
-    let mut command = Command::new(LAB);
-    command
-        .args(["--time-limit", "2", "--out"])
-        .arg(out.path())
-        .arg("--record")
-        .arg(&record)
-        .args(["sh", "-c", "sleep 1000 & setsid sleep 1001 & echo started"]);
-    let started = std::time::Instant::now();
-    let output = output_within(command, Duration::from_secs(30));
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
+    let (output, record, took) =
+        shell_under_a_2_s_limit("sleep 1000 & setsid sleep 1001 & echo started");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let record = Record::read(&record).expect("a record");
     assert_eq!(record.stopped.as_deref(), Some("time limit"));
     assert_eq!(record.processes.len(), 3, "{:?}", record.processes);
     for process in &record.processes {
