@@ -128,7 +128,11 @@ type Span = (usize, Duration, Duration);
 
 /// Runs `jobs` on `workers` threads, each taking the next job from a shared counter;
 /// returns the total time and when each job ran.
-fn on_threads(workers: usize, jobs: &[u64], run: impl Fn(u64) + Sync) -> (Duration, Vec<Span>) {
+fn on_threads<J: Sync>(
+    workers: usize,
+    jobs: &[J],
+    run: impl Fn(&J) + Sync,
+) -> (Duration, Vec<Span>) {
     let next = AtomicUsize::new(0);
     let spans = Mutex::new(Vec::new());
     let start = Instant::now();
@@ -137,7 +141,7 @@ fn on_threads(workers: usize, jobs: &[u64], run: impl Fn(u64) + Sync) -> (Durati
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&job) = jobs.get(i) else { break };
+                    let Some(job) = jobs.get(i) else { break };
                     let from = start.elapsed();
                     run(job);
                     let span = (i, from, start.elapsed());
@@ -181,13 +185,13 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
         jobs.len()
     );
     let total = Mutex::new(0u64);
-    let (wide, spans) = on_threads(jobs.len(), &jobs, |n| {
+    let (wide, spans) = on_threads(jobs.len(), &jobs, |&n| {
         let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
         *total = total.wrapping_add(work(n)); // the work is done under the lock
     });
     println!("   the lock held during the work: {}", shown(wide));
     draw("job", spans, wide);
-    let (narrow, spans) = on_threads(jobs.len(), &jobs, |n| {
+    let (narrow, spans) = on_threads(jobs.len(), &jobs, |&n| {
         let result = work(n); // the work outside the lock
         let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
         *total = total.wrapping_add(result);
@@ -219,27 +223,14 @@ fn uneven_work(cpus: usize, unit: u64) {
             black_box(work(n));
         })
     });
-    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it, and
-    // notes when it was busy, for the timeline.
-    let start = Instant::now();
-    let busy = Mutex::new(Vec::new());
-    thread::scope(|s| {
-        for (worker, chunk) in jobs.chunks(jobs.len().div_ceil(cpus)).enumerate() {
-            let (busy, start) = (&busy, &start);
-            s.spawn(move || {
-                let from = start.elapsed();
-                for &n in chunk {
-                    black_box(work(n));
-                }
-                let span = (worker, from, start.elapsed());
-                busy.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(span);
-            });
+    // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it. Each
+    // chunk is one job for `on_threads`, so chunk w's row is worker w's.
+    let chunks: Vec<&[u64]> = jobs.chunks(jobs.len().div_ceil(cpus)).collect();
+    let (fixed, chunk_spans) = on_threads(chunks.len(), &chunks, |chunk| {
+        for &n in chunk.iter() {
+            black_box(work(n));
         }
     });
-    let chunks = start.elapsed();
-    let chunk_spans = busy.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Work stealing: rayon hands out one job at a time (`with_max_len(1)`); an idle
     // worker takes the next one. Each job notes which pool thread ran it.
     let start = Instant::now();
@@ -258,8 +249,8 @@ fn uneven_work(cpus: usize, unit: u64) {
 
     let ratio = |t: Duration| sequential.as_secs_f64() / t.as_secs_f64();
     println!("   sequential {}", shown(sequential));
-    println!("   fixed chunks {}: {:.2}x", shown(chunks), ratio(chunks));
-    draw("worker", chunk_spans, chunks);
+    println!("   fixed chunks {}: {:.2}x", shown(fixed), ratio(fixed));
+    draw("worker", chunk_spans, fixed);
     println!(
         "   rayon (work stealing) {}: {:.2}x",
         shown(stealing),
@@ -277,7 +268,7 @@ fn too_many_workers(cpus: usize, unit: u64) {
     let jobs = vec![unit; 4 * cpus];
     let mut workers = 1;
     while workers <= 4 * cpus {
-        let (total, spans) = on_threads(workers, &jobs, |n| {
+        let (total, spans) = on_threads(workers, &jobs, |&n| {
             black_box(work(n));
         });
         let busy: Duration = spans.iter().map(|&(_, from, to)| to - from).sum();
