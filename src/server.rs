@@ -14,12 +14,16 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use axum::{Extension, Router};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+use hyper::body::{Bytes, Frame, Incoming};
+use hyper::{Method, Request, Response, StatusCode, Uri, header};
 use tokio::sync::oneshot;
+
+/// An answer's body before it is watched: its pieces, as they become ready.
+type Pieces = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 /// The largest width or height the server draws; bigger sizes get 400.
 pub const MAX_SIDE: u32 = 5000;
@@ -233,12 +237,11 @@ impl PictureServer {
         };
         let addr = listener.local_addr().map_err(bind_error)?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = Router::new().fallback(answer).with_state(state.clone());
         let serving = state.clone();
         let thread = thread::Builder::new()
             .name("picture-server".into())
             .spawn(move || {
-                runtime.block_on(serve(listener, app, serving, stopped));
+                runtime.block_on(serve(listener, serving, stopped));
                 // Do not wait for connections that a client left open.
                 runtime.shutdown_background();
             })
@@ -431,11 +434,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// a reason instead of being left to wait.
 async fn serve(
     listener: tokio::net::TcpListener,
-    app: Router,
     state: Arc<ServerState>,
     mut stopped: oneshot::Receiver<()>,
 ) {
-    use tower::ServiceExt as _;
     loop {
         let (stream, client) = tokio::select! {
             _ = &mut stopped => return,
@@ -463,23 +464,21 @@ async fn serve(
             )
         };
         let refused = over_limit.then_some(Refused { most });
-        let service = app.clone().map_request(
-            move |mut request: axum::http::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(client));
-                request.extensions_mut().insert(refused);
-                request
-            },
-        );
+        let serving = state.clone();
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let state = serving.clone();
+            async move {
+                let (method, uri) = (request.method().clone(), request.uri().clone());
+                Ok::<_, std::convert::Infallible>(answer(state, client, refused, method, uri).await)
+            }
+        });
         tokio::spawn(async move {
             let _open = open;
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(time_limit)
                 .keep_alive(!over_limit)
-                .serve_connection(
-                    hyper_util::rt::TokioIo::new(stream),
-                    hyper_util::service::TowerToHyperService::new(service),
-                )
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .await;
         });
     }
@@ -508,17 +507,28 @@ struct Refused {
     most: usize,
 }
 
-fn refusal(most: usize) -> Response {
+fn refusal(most: usize) -> Response<Pieces> {
     let reason = format!(
         "too many connections: the picture server holds at most {most} at once \
          (what its open-files limit leaves room for); close some and try again\n"
     );
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::CONNECTION, "close")],
-        reason,
-    )
-        .into_response()
+    let mut response = text(StatusCode::SERVICE_UNAVAILABLE, reason);
+    let close = header::HeaderValue::from_static("close");
+    response.headers_mut().insert(header::CONNECTION, close);
+    response
+}
+
+/// A short text answer, its length said in its head.
+fn text(status: StatusCode, message: impl Into<String>) -> Response<Pieces> {
+    let message = Bytes::from(message.into());
+    let length = message.len();
+    let mut response = Response::new(Box::pin(futures_util::stream::iter([Ok(message)])) as Pieces);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    let plain = header::HeaderValue::from_static("text/plain; charset=utf-8");
+    headers.insert(header::CONTENT_TYPE, plain);
+    headers.insert(header::CONTENT_LENGTH, length.into());
+    response
 }
 
 /// The answer's body, watched: each piece handed to the connection is counted in the
@@ -535,18 +545,19 @@ struct Watched<S> {
     done: bool,
 }
 
-impl<S> futures_util::Stream for Watched<S>
+impl<S> hyper::body::Body for Watched<S>
 where
-    S: futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
 {
-    type Item = Result<Bytes, std::io::Error>;
+    type Data = Bytes;
+    type Error = std::io::Error;
 
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        context: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_next(context);
-        if let std::task::Poll::Ready(item) = &polled {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_next(context);
+        if let Poll::Ready(item) = &polled {
             let now = Instant::now();
             let this = &mut *self;
             match item {
@@ -572,7 +583,7 @@ where
                 }
             }
         }
-        polled
+        polled.map(|item| item.map(|piece| piece.map(Frame::data)))
     }
 }
 
@@ -614,7 +625,7 @@ impl Drop for Unanswered {
 
 /// A body of whole pieces of at most 64 KiB: the log sees the answer go out piece by
 /// piece, as a live view shows it.
-fn in_pieces(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+fn in_pieces(body: Bytes) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
     const PIECE: usize = 64 * 1024;
     futures_util::stream::unfold(body, |mut rest| async move {
         if rest.is_empty() {
@@ -628,12 +639,12 @@ fn in_pieces(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std:
 /// Answers every request: the routing is simple enough to do by hand, which also lets
 /// every bad request get a short, specific text answer.
 async fn answer(
-    State(state): State<Arc<ServerState>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    Extension(refused): Extension<Option<Refused>>,
+    state: Arc<ServerState>,
+    client: SocketAddr,
+    refused: Option<Refused>,
     method: Method,
     uri: Uri,
-) -> Response {
+) -> Response<Watched<Pieces>> {
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if state.config.log_requests {
         crate::units::say(&format!("request {n}: {method} {uri}"));
@@ -649,19 +660,8 @@ async fn answer(
     };
     unanswered.answered();
     let status = response.status().as_u16();
-    let (mut parts, body) = response.into_parts();
-    // A text answer's length is known: say it, as it was said before the body was
-    // wrapped (a wrapped body's length is unknown to the connection).
-    if let Some(length) = axum::body::HttpBody::size_hint(&body).exact()
-        && !parts.headers.contains_key(header::CONTENT_LENGTH)
-    {
-        parts.headers.insert(header::CONTENT_LENGTH, length.into());
-    }
     // Every answer's body goes out watched, so the log knows its first and last byte.
-    let stream = Box::pin(body.into_data_stream());
-    let stream = futures_util::StreamExt::map(stream, |piece| {
-        piece.map_err(|error| std::io::Error::other(error.to_string()))
-    });
+    let (parts, stream) = response.into_parts();
     let expected = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -679,11 +679,11 @@ async fn answer(
         sent: 0,
         done: false,
     };
-    Response::from_parts(parts, Body::from_stream(watched))
+    Response::from_parts(parts, watched)
 }
 
 /// The answer to request number `n`, before it is watched.
-async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Response {
+async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Response<Pieces> {
     let asked = uri.query().and_then(|query| {
         query
             .split('&')
@@ -692,7 +692,7 @@ async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Respon
     });
     let fault = match asked {
         Some(Ok(fault)) => Some(fault),
-        Some(Err(message)) => return (StatusCode::BAD_REQUEST, message + "\n").into_response(),
+        Some(Err(message)) => return text(StatusCode::BAD_REQUEST, message + "\n"),
         None => state
             .config
             .faults
@@ -707,12 +707,12 @@ async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Respon
     tokio::time::sleep(state.config.latency).await;
     if let Some(Fault::Status(code)) = fault {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return (status, format!("injected fault: status {code}\n")).into_response();
+        return text(status, format!("injected fault: status {code}\n"));
     }
 
     let (width, height) = match parse_size(uri.path()) {
         Ok(size) => size,
-        Err((status, message)) => return (status, message).into_response(),
+        Err((status, message)) => return text(status, message),
     };
     let picture = match state.cached(width, height) {
         Some(picture) => Ok(picture),
@@ -727,33 +727,33 @@ async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Respon
         match picture {
             Ok(picture) => picture,
             Err(_) => {
-                return (
+                return text(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "could not draw the picture\n",
-                )
-                    .into_response();
+                );
             }
         }
     };
     let length = picture.len();
-    let body = match (fault, state.config.bandwidth) {
-        (Some(Fault::Reset), _) => Body::from_stream(cut_off(picture.slice(..0))),
-        (Some(Fault::Truncate), _) => Body::from_stream(cut_off(picture.slice(..length / 2))),
-        (Some(Fault::Trickle), _) => Body::from_stream(trickle(picture, 1000)),
-        (_, Some(bytes_per_second)) => Body::from_stream(trickle(picture, bytes_per_second)),
-        (_, None) => Body::from_stream(in_pieces(picture)),
+    let body: Pieces = match (fault, state.config.bandwidth) {
+        (Some(Fault::Reset), _) => Box::pin(cut_off(picture.slice(..0))),
+        (Some(Fault::Truncate), _) => Box::pin(cut_off(picture.slice(..length / 2))),
+        (Some(Fault::Trickle), _) => Box::pin(trickle(picture, 1000)),
+        (_, Some(bytes_per_second)) => Box::pin(trickle(picture, bytes_per_second)),
+        (_, None) => Box::pin(in_pieces(picture)),
     };
-    Response::builder()
-        .header(header::CONTENT_TYPE, "image/jpeg")
-        .header(header::CONTENT_LENGTH, length)
-        .body(body)
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    let jpeg = header::HeaderValue::from_static("image/jpeg");
+    headers.insert(header::CONTENT_TYPE, jpeg);
+    headers.insert(header::CONTENT_LENGTH, length.into());
+    response
 }
 
 /// A body that sends `part` and then fails, so that the server closes the connection
 /// before the announced length: what a client sees when a connection is cut. The pause
 /// lets the part reach the client before the cut.
-fn cut_off(part: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+fn cut_off(part: Bytes) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
     futures_util::stream::unfold(Some(part), |part| async move {
         match part {
             Some(part) => Some((Ok(part), None)),
@@ -791,7 +791,7 @@ fn parse_size(path: &str) -> Result<(u32, u32), (StatusCode, String)> {
 fn trickle(
     picture: Bytes,
     bytes_per_second: u64,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
     const TICK: Duration = Duration::from_millis(50);
     let slice = usize::try_from(bytes_per_second / 20)
         .unwrap_or(usize::MAX)
