@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The workbook built for Windows (x86_64-pc-windows-gnu, linked by MinGW) and run under
-# Wine: clippy for the Windows target, every lesson end to end (quick), and `cargo test`.
+# Wine: clippy for the Windows target, and `cargo test`, whose tests run every lesson.
 #
 # Run it from anywhere: `.ci/windows.sh`. It never fails because the tools are missing:
 # if the Rust target, MinGW or Wine cannot be installed, it says so on one line and
@@ -116,46 +116,7 @@ if [ "${#exercise_bins[@]}" -gt 0 ] &&
   fail "cargo clippy -p workbook-exercises ${exercise_bins[*]} --target $target -- -D warnings"
 fi
 
-# --- 4. each lesson end to end, quick, under Wine ---------------------------------
-
-step "each lesson end to end, quick, under Wine"
-if cargo build --bins --quiet --target "$target"; then
-  out=$(mktemp -d)
-  trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
-  for lesson in lessons/lesson[0-9][0-9]_*.rs; do
-    stem=$(basename "$lesson" .rs)
-    bin=${stem%%_*}
-    echo "-- $bin"
-    case "$bin" in
-      lesson01) quick=(--starts 5) ;;
-      lesson02 | lesson03 | lesson08) quick=() ;;
-      lesson13) quick=(--unit-ms 2) ;;
-      # A thousand downloads under Wine take minutes: fifty show the same.
-      lesson12) quick=(--latency-ms 20 --count 50 --out "$out/$bin") ;;
-      *) quick=(--latency-ms 20 --out "$out/$bin") ;;
-    esac
-    log=$out/$bin.log
-    # Wine 8 now and then fails to create a process ("Internal error. (os error
-    # 1359)", seen in lesson 07's children): a lesson that fails runs once more, and
-    # only a second failure counts. Both outputs are shown.
-    for attempt in 1 2; do
-      status=0
-      NO_COLOR=1 timeout 300 wine "$target_dir/$target/debug/$bin.exe" "${quick[@]}" \
-        >"$log" 2>&1 || status=$?
-      tail -n 3 "$log"
-      [ "$status" -eq 0 ] && break
-      echo "   (attempt $attempt: exit status $status; the whole output:)"
-      sed 's/^/   | /' "$log"
-    done
-    if [ "$status" -ne 0 ]; then
-      fail "$bin ${quick[*]} under Wine: exit status $status, twice"
-    fi
-  done
-else
-  fail "cargo build --bins --target $target"
-fi
-
-# --- 5. the tests, under Wine ---------------------------------------------------------
+# --- 4. the tests, under Wine (every lesson runs in them) ---------------------------------------------------------
 
 step "cargo test --target $target, under Wine"
 # WORKBOOK_CI unset: as a learner's `cargo test` (the exercises package is not built).
