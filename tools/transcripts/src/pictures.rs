@@ -35,7 +35,7 @@ const WORKER_RGB: [RGBColor; 6] = [
 /// A failed download: black with white `FAILED` on it (red is a worker's color).
 const FAILED: RGBColor = RGBColor(30, 30, 30);
 /// How wide `FAILED` is drawn, in pixels, with a little room to spare.
-const FAILED_WIDTH: i32 = 60;
+const FAILED_WIDTH: i32 = 72;
 
 /// One request: from its arrival to its end, and whether it was answered whole.
 struct Bar {
@@ -144,27 +144,26 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
             chart.draw_series(std::iter::once(rect))?;
             if bar.failed {
                 // White inside the bar when it is wide enough; else dark, right of its
-                // end (or inside after all, at the picture's right edge).
+                // end, or left of its start at the picture's right edge.
+                use plotters::style::text_anchor::{HPos, Pos, VPos};
                 let pixel = |x: f64| chart.backend_coord(&(x, SegmentValue::CenterOf(row))).0;
                 let (left, right) = (pixel(bar.start), pixel(bar.end));
-                let inside = right - left >= FAILED_WIDTH || pixel(total) - right < FAILED_WIDTH;
-                let (x, ink) = if inside {
-                    (bar.start + total * 0.01, WHITE)
+                let (x, ink, side) = if right - left >= FAILED_WIDTH {
+                    (bar.start + total * 0.01, WHITE, HPos::Left)
+                } else if pixel(total) - right >= FAILED_WIDTH {
+                    (bar.end + total * 0.01, FAILED, HPos::Left)
                 } else {
-                    (bar.end + total * 0.01, FAILED)
+                    (bar.start - total * 0.01, FAILED, HPos::Right)
                 };
                 let at = (x, SegmentValue::CenterOf(row));
                 let style = TextStyle::from((FONT, TEXT - 2).into_font())
                     .color(&ink)
-                    .pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Left,
-                        plotters::style::text_anchor::VPos::Center,
-                    ));
+                    .pos(Pos::new(side, VPos::Center));
                 chart.draw_series(std::iter::once(Text::new("FAILED", at, style)))?;
             }
         }
         if let Some(done) = done {
-            let ink = RGBColor(90, 90, 90);
+            let ink = RGBColor(60, 60, 60);
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![
                     (done, SegmentValue::Exact(0)),
@@ -198,7 +197,7 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
             )))?;
         }
         // The key: what the colors mean.
-        let key = TextStyle::from((FONT, TEXT - 2).into_font()).color(&RGBColor(90, 90, 90));
+        let key = TextStyle::from((FONT, TEXT - 2).into_font()).color(&RGBColor(60, 60, 60));
         root.draw_text(
             "a color per process; black: FAILED, not answered whole",
             &key,
