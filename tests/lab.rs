@@ -850,3 +850,19 @@ fn ejected_lessons_01_02_03_08_09_10_11_12_13_run_on_their_own() {
     assert_eq!(text.matches("doing the work").count(), 4, "{text}");
     assert!(text.contains("the cap stops the chain here"), "{text}");
 }
+
+/// A process whose parent ends is moved to the lab, and a look at the tree in that
+/// moment finds it under neither. It must not be taken for ended: forty `sleep 0.6`
+/// that outlive their subshells are each in the record for their whole life.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_orphan_on_its_way_to_the_lab_is_not_taken_for_ended() {
+    let (output, record, _) = shell_under_a_2_s_limit("for i in $(seq 40); do (sleep 0.6 &); done");
+    assert!(output.status.success(), "{output:?}");
+    let whole_lives = record
+        .processes
+        .iter()
+        .filter(|process| process.end - process.start >= 0.5)
+        .count();
+    assert_eq!(whole_lives, 40, "{:#?}", record.processes);
+}

@@ -246,6 +246,14 @@ fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// True if `pid` is still the process that started at `started`, has not ended, and
+/// its parent is one of `tree` (the lab or a process of the tree).
+fn still_in(tree: &[u32], pid: u32, started: u64) -> bool {
+    stat_of(pid).is_some_and(|stat| {
+        started != 0 && stat.started == started && !stat.zombie && tree.contains(&stat.parent)
+    })
+}
+
 fn stat_of(pid: u32) -> Option<Stat> {
     parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
@@ -292,6 +300,13 @@ fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
     known.peak_memory = known.peak_memory.max(memory);
     let by_pid: HashMap<u32, &Stat> = tree.iter().map(|stat| (stat.pid, stat)).collect();
     // Those seen before: still there, or gone.
+    let mut in_tree: Vec<u32> = known
+        .processes
+        .iter()
+        .filter(|seen| seen.alive)
+        .map(|seen| seen.pid)
+        .collect();
+    in_tree.push(std::process::id());
     for seen in known.processes.iter_mut().filter(|seen| seen.alive) {
         match by_pid.get(&seen.pid) {
             Some(stat) if seen.started == 0 || seen.started == stat.started => {
@@ -305,6 +320,13 @@ fn sample(root: u32, known: &Mutex<Known>, with_memory: bool) {
                     seen.last = now;
                     seen.most_threads = seen.most_threads.max(stat.threads);
                 }
+            }
+            // Missed by the walk, but still there: a process whose parent has just
+            // ended is moved to the lab while the walk reads the children lists, and
+            // a walk in that moment finds it under neither. Its parent says it is
+            // still in the tree.
+            _ if seen.pid != root && still_in(&in_tree, seen.pid, seen.started) => {
+                seen.last = now;
             }
             // Gone (reaped by its parent), or its pid already reused.
             _ if seen.pid != root => seen.alive = false,
