@@ -116,7 +116,7 @@ if [ "${#exercise_bins[@]}" -gt 0 ] &&
   fail "cargo clippy -p workbook-exercises ${exercise_bins[*]} --target $target -- -D warnings"
 fi
 
-# --- 4. the tests, under Wine (every lesson runs in them) ---------------------------------------------------------
+# --- 4. the tests, under Wine (every lesson runs in them) --------------------------
 
 step "cargo test --target $target, under Wine"
 # WORKBOOK_CI unset: as a learner's `cargo test` (the exercises package is not built).
