@@ -34,6 +34,8 @@ const WORKER_RGB: [RGBColor; 6] = [
 ];
 /// A failed download: black with white `FAILED` on it (red is a worker's color).
 const FAILED: RGBColor = RGBColor(30, 30, 30);
+/// The notes on a picture: the key line and the program's "all done" mark.
+const NOTE: RGBColor = RGBColor(60, 60, 60);
 /// How wide `FAILED` is drawn, in pixels, with a little room to spare.
 const FAILED_WIDTH: i32 = 72;
 
@@ -163,7 +165,7 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
             }
         }
         if let Some(done) = done {
-            let ink = RGBColor(60, 60, 60);
+            let ink = NOTE;
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![
                     (done, SegmentValue::Exact(0)),
@@ -197,7 +199,7 @@ fn draw(bars: &[Bar], total: f64, done: Option<f64>, axis: &str) -> anyhow::Resu
             )))?;
         }
         // The key: what the colors mean.
-        let key = TextStyle::from((FONT, TEXT - 2).into_font()).color(&RGBColor(60, 60, 60));
+        let key = TextStyle::from((FONT, TEXT - 2).into_font()).color(&NOTE);
         root.draw_text(
             "a color per process; black: FAILED, not answered whole",
             &key,
