@@ -41,7 +41,7 @@ fn ways(c: &mut Criterion) {
         ),
         (
             "threads",
-            |job, n| Ok(lesson12::one_thread_each(job, n)),
+            |job, n| lesson12::one_thread_each(job, n),
             &[10, 100, 1000],
         ),
         (

@@ -1,17 +1,6 @@
-//! Lesson 12: a thousand downloads.
-//!
-//! The tutorial stops at five pictures. At a thousand, one process per picture stops
-//! being an answer. This program downloads the pictures in one of five ways:
-//!
-//! - `async`: one tokio task per picture; a waiting task holds no thread;
-//! - `threads`: one thread per picture;
-//! - `pool`: a fixed pool of `--workers` threads taking pictures from a channel;
-//! - `processes`: one child process per picture, at most `--max-at-once` alive;
-//! - `rayon`: rayon's pool, one thread per CPU: the wrong tool for waiting.
-//!
-//! Without `--mode` it runs all five, one after another. Under the workbook's lab each
-//! way runs in a process of its own, so that the lab can measure its time, its CPU
-//! time and its memory apart from the others, and draws the table.
+//! Lesson 12: a thousand downloads, five ways: a tokio task each, a thread each, a
+//! pool of threads, child processes at most N at once, and rayon. Without `--mode`
+//! it runs all five; under the lab each runs in a process of its own, measured apart.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -24,6 +13,7 @@ use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
 
 pub mod picture;
+pub mod picture_async;
 use picture::Job;
 
 /// Lesson 12: a thousand downloads, five ways.
@@ -47,6 +37,9 @@ struct Args {
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     rayon_count: u32,
 }
+
+/// One result a picture: the bytes saved, or why not.
+type Results = Vec<anyhow::Result<usize>>;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Way {
@@ -78,7 +71,7 @@ fn main() -> anyhow::Result<()> {
         };
         let results = match way {
             Way::Async => with_async(&job, count, args.max_at_once)?,
-            Way::Threads => one_thread_each(&job, count),
+            Way::Threads => one_thread_each(&job, count)?,
             Way::Pool => with_a_pool(&job, count, args.workers as usize)?,
             Way::Processes => processes_at_most(&job, count, args.max_at_once.unwrap_or(64))?,
             Way::Rayon => with_rayon(&job, count)?,
@@ -120,21 +113,14 @@ fn report(way: Way, results: &[anyhow::Result<usize>]) -> bool {
 // ANCHOR: async
 /// One tokio task per picture, at most `max_at_once` downloading (a semaphore's
 /// permits). A task that waits for the server gives its thread to another task.
-pub fn with_async(
-    job: &Job,
-    count: usize,
-    max_at_once: Option<u32>,
-) -> anyhow::Result<Vec<anyhow::Result<usize>>> {
+pub fn with_async(job: &Job, count: usize, max_at_once: Option<u32>) -> anyhow::Result<Results> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // Saving a file blocks, so it runs on tokio's threads for blocking work; a
         // few save as fast as the default 512 into one folder, with less memory.
         .max_blocking_threads(8)
         .enable_all()
         .build()?;
-    let _ = rustls::crypto::ring::default_provider().install_default(); // as picture::client
-    let client = reqwest::Client::builder()
-        .timeout(picture::TIME_LIMIT)
-        .build()?;
+    let client = picture_async::client()?;
     let permits = Arc::new(tokio::sync::Semaphore::new(
         max_at_once.map_or(count, |n| n as usize),
     ));
@@ -145,7 +131,7 @@ pub fn with_async(
             let (url, path) = (job.url.clone(), job.path(i));
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await?; // waits for a free permit
-                download_async(&client, &url, path).await
+                picture_async::download(&client, &url, path).await
             });
         }
         let mut results = Vec::new();
@@ -155,52 +141,14 @@ pub fn with_async(
         Ok(results)
     })
 }
-
-/// `picture::download`, with an async client: the same checks, the same whole write.
-async fn download_async(
-    client: &reqwest::Client,
-    url: &str,
-    path: std::path::PathBuf,
-) -> anyhow::Result<usize> {
-    let shown = picture::without_password(url);
-    let failed =
-        |error: reqwest::Error| anyhow!("{shown}: {}", picture::reason(&error.without_url()));
-    // The async client's timeout covers the whole answer, body included.
-    let mut response = client
-        .get(url)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(failed)?;
-    picture::refuse_what_is_not_a_jpeg(&shown, response.headers())?;
-    let mut body = Vec::new();
-    while let Some(piece) = response.chunk().await.map_err(failed)? {
-        body.extend_from_slice(&piece);
-        if body.len() as u64 > picture::LARGEST {
-            bail!(
-                "{shown}: the answer is larger than {} bytes",
-                picture::LARGEST
-            );
-        }
-    }
-    if !picture::is_whole_jpeg(&body) {
-        bail!("{shown}: {} bytes that are not a whole JPEG", body.len());
-    }
-    let bytes = body.len();
-    tokio::task::spawn_blocking(move || picture::write_whole(&path, &body)).await??;
-    Ok(bytes)
-}
 // ANCHOR_END: async
 
 // ANCHOR: threads
 /// One thread per picture, with small stacks: a thread that waits needs little of
 /// the 2 MiB Rust gives a new thread by default (256 KiB is room for a debug build).
-pub fn one_thread_each(job: &Job, count: usize) -> Vec<anyhow::Result<usize>> {
-    let client = match picture::client() {
-        Ok(client) => client,
-        Err(error) => return vec![Err(error)],
-    };
-    thread::scope(|s| {
+pub fn one_thread_each(job: &Job, count: usize) -> anyhow::Result<Results> {
+    let client = picture::client()?;
+    Ok(thread::scope(|s| {
         let mut handles = Vec::new();
         for i in 0..count {
             let client = &client;
@@ -218,18 +166,14 @@ pub fn one_thread_each(job: &Job, count: usize) -> Vec<anyhow::Result<usize>> {
                 Err(error) => Err(anyhow!("cannot start a thread: {error}")),
             })
             .collect()
-    })
+    }))
 }
 // ANCHOR_END: threads
 
 // ANCHOR: pool
 /// A fixed pool: `workers` threads take the next picture from a channel as soon as
 /// they are free (a sliding window, not fixed chunks).
-pub fn with_a_pool(
-    job: &Job,
-    count: usize,
-    workers: usize,
-) -> anyhow::Result<Vec<anyhow::Result<usize>>> {
+pub fn with_a_pool(job: &Job, count: usize, workers: usize) -> anyhow::Result<Results> {
     let client = picture::client()?;
     let (sender, receiver) = mpsc::channel::<usize>();
     for i in 0..count {
@@ -260,11 +204,7 @@ pub fn with_a_pool(
 // ANCHOR: processes
 /// One child process per picture (this program again, with `--child`), never more
 /// than `max_at_once` alive: when the window is full, wait for the oldest first.
-pub fn processes_at_most(
-    job: &Job,
-    count: usize,
-    max_at_once: u32,
-) -> anyhow::Result<Vec<anyhow::Result<usize>>> {
+pub fn processes_at_most(job: &Job, count: usize, max_at_once: u32) -> anyhow::Result<Results> {
     let me = std::env::current_exe().context("cannot find this program's own file")?;
     let mut alive: VecDeque<(PathBuf, Child)> = VecDeque::new();
     let mut results = Vec::new();
@@ -313,7 +253,7 @@ fn wait_for(path: &Path, mut child: Child) -> anyhow::Result<usize> {
 // ANCHOR: rayon
 /// rayon: `par_iter` on its pool of one thread per CPU. Fine for computing; for
 /// waiting, only that many downloads are ever in flight.
-pub fn with_rayon(job: &Job, count: usize) -> anyhow::Result<Vec<anyhow::Result<usize>>> {
+pub fn with_rayon(job: &Job, count: usize) -> anyhow::Result<Results> {
     let client = picture::client()?;
     Ok((0..count)
         .into_par_iter()

@@ -1,12 +1,8 @@
-//! Lesson 13: when parallel loses, and Amdahl's law fitted on your own machine.
-//!
-//! Five ways to lose, each measured in this run next to its sequential time:
-//! too small to split, a lock held while working, uneven work split in fixed chunks,
-//! more workers than CPUs, and the serial part of a job, whose share Amdahl's law
-//! turns into a ceiling on the speedup. The serial share is fitted from this run.
+//! Lesson 13: when parallel loses. Five ways, each measured in this run next to its
+//! sequential time: too small to split, a lock held while working, uneven work, more
+//! workers than CPUs, and a serial part, whose share Amdahl's law makes a ceiling.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -14,8 +10,10 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use rayon::prelude::*;
 
-/// Lesson 13: when parallel loses: too small, a held lock, uneven work, too many
-/// workers, Amdahl.
+pub mod timing;
+use timing::{best_of, calibrate, draw, on_threads, shown, work};
+
+/// Lesson 13: five ways parallel work loses, measured on this machine.
 #[derive(Parser)]
 struct Args {
     /// How long one unit of CPU work takes, in ms (the lock, uneven and Amdahl parts).
@@ -40,7 +38,7 @@ fn main() -> anyhow::Result<()> {
         shown(Duration::from_millis(args.unit_ms))
     );
 
-    too_small_to_split()?;
+    too_small_to_split();
     a_lock_held_while_working(cpus, unit);
     uneven_work(cpus, unit);
     too_many_workers(cpus, unit);
@@ -49,41 +47,10 @@ fn main() -> anyhow::Result<()> {
 }
 // ANCHOR_END: main
 
-/// CPU work: `n` rounds of a loop the compiler cannot remove.
-fn work(n: u64) -> u64 {
-    (0..n).fold(0u64, |sum, k| sum.wrapping_add(black_box(k) ^ (sum >> 3)))
-}
-
-/// How many rounds of `work` take about `target` on this machine.
-fn calibrate(target: Duration) -> u64 {
-    let mut n = 10_000;
-    loop {
-        let start = Instant::now();
-        black_box(work(n));
-        let took = start.elapsed();
-        if took >= Duration::from_millis(5) {
-            return (n as f64 * target.as_secs_f64() / took.as_secs_f64()) as u64;
-        }
-        n *= 4;
-    }
-}
-
-/// The fastest of `times` runs of `f`: the least disturbed by the rest of the machine.
-fn best_of(times: usize, mut f: impl FnMut()) -> Duration {
-    (0..times)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
-}
-
 // ANCHOR: too_small
 /// Summing numbers: rayon pays for splitting the work and waking its threads, which
 /// a short sum never earns back. Where is the crossover on this machine?
-fn too_small_to_split() -> anyhow::Result<()> {
+fn too_small_to_split() {
     println!("\n1. Too small to split: sum a vector with iter() and par_iter()");
     let mut crossover = None;
     for size in [100usize, 1_000, 10_000, 100_000, 1_000_000, 10_000_000] {
@@ -118,62 +85,8 @@ fn too_small_to_split() -> anyhow::Result<()> {
         "   a process starts and ends in {}: a job shorter than that is not worth one",
         shown(start_cost)
     );
-    Ok(())
 }
 // ANCHOR_END: too_small
-
-/// When some work ran: its row (a job's or a worker's number), and its start and end
-/// since the part began.
-type Span = (usize, Duration, Duration);
-
-/// Runs `jobs` on `workers` threads, each taking the next job from a shared counter;
-/// returns the total time and when each job ran.
-fn on_threads<J: Sync>(
-    workers: usize,
-    jobs: &[J],
-    run: impl Fn(&J) + Sync,
-) -> (Duration, Vec<Span>) {
-    let next = AtomicUsize::new(0);
-    let spans = Mutex::new(Vec::new());
-    let start = Instant::now();
-    thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let from = start.elapsed();
-                    run(job);
-                    let span = (i, from, start.elapsed());
-                    spans
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(span);
-                }
-            });
-        }
-    });
-    let spans = spans.into_inner().unwrap_or_else(PoisonError::into_inner);
-    (start.elapsed(), spans)
-}
-
-/// Draws one row of bars per job or worker on one time axis. A staircase means one
-/// at a time; a short row, a worker left idle.
-fn draw(row_name: &str, mut spans: Vec<Span>, total: Duration) {
-    const WIDTH: usize = 40;
-    let column = |t: Duration| (t.as_secs_f64() / total.as_secs_f64() * WIDTH as f64) as usize;
-    spans.sort_by_key(|&(row, ..)| row);
-    for row in spans.chunk_by(|a, b| a.0 == b.0) {
-        let mut line = [' '; WIDTH];
-        for &(_, from, to) in row {
-            let a = column(from).min(WIDTH - 1);
-            let b = column(to).clamp(a + 1, WIDTH);
-            line[a..b].fill('#');
-        }
-        let bars: String = line.iter().collect();
-        println!("   {row_name} {} |{bars}|", row[0].0);
-    }
-}
 
 // ANCHOR: lock
 /// Threads that hold a lock while they work run one at a time: the lock turns the
@@ -209,19 +122,10 @@ fn a_lock_held_while_working(cpus: usize, unit: u64) {
 /// Jobs of uneven size: split into fixed halves, one worker gets the big job and
 /// more; the other finishes early and idles. rayon's work stealing lets it help.
 fn uneven_work(cpus: usize, unit: u64) {
-    println!(
-        "\n3. Uneven work: jobs of 6, 1, 1, 1, 1, 1, 1, 1 units on {}",
-        if cpus == 1 {
-            "1 worker".to_string()
-        } else {
-            format!("{cpus} workers")
-        }
-    );
+    println!("\n3. Uneven work: jobs of 6, 1, 1, 1, 1, 1, 1, 1 units, a worker per CPU");
     let jobs: Vec<u64> = [6, 1, 1, 1, 1, 1, 1, 1].iter().map(|k| k * unit).collect();
     let sequential = best_of(1, || {
-        jobs.iter().for_each(|&n| {
-            black_box(work(n));
-        })
+        black_box(jobs.iter().map(|&n| work(n)).fold(0, u64::wrapping_add));
     });
     // Fixed chunks: worker w gets the w-th contiguous slice, whatever is in it. Each
     // chunk is one job for `on_threads`, so chunk w's row is worker w's.
@@ -342,13 +246,3 @@ fn amdahl(cpus: usize, unit: u64) {
     }
 }
 // ANCHOR_END: amdahl
-
-/// `56 ns`, `2.1 µs`, `11.01 ms`, `2.429 s`.
-fn shown(time: Duration) -> String {
-    match time.as_secs_f64() {
-        s if s < 1e-6 => format!("{:.0} ns", s * 1e9),
-        s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
-        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
-        s => format!("{s:.3} s"),
-    }
-}

@@ -360,7 +360,18 @@ pub fn eject(lesson: &str, bin: &str) -> PathBuf {
         }
     }
     std::fs::write(dir.join("src/main.rs"), plain).expect("main.rs");
-    std::fs::copy(root.join("lessons/picture.rs"), dir.join("src/picture.rs")).expect("picture.rs");
+    // The plain files the lesson brings with it (`pub mod picture;`, `pub mod timing;`).
+    for module in source.lines().filter_map(|line| {
+        let line = line.trim_start().trim_start_matches("pub ");
+        line.strip_prefix("mod ")?.strip_suffix(';')
+    }) {
+        let file = format!("{module}.rs");
+        std::fs::copy(
+            root.join("lessons").join(&file),
+            dir.join("src").join(&file),
+        )
+        .unwrap_or_else(|error| panic!("{file}: {error}"));
+    }
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
     build_on_its_own(&dir, bin, &eject.join("target"))
 }
