@@ -159,6 +159,9 @@ pub fn is_whole_jpeg(bytes: &[u8]) -> bool {
     // Each segment: 0xFF, a marker, a two-byte length that counts itself.
     while let Some(&[0xFF, marker, high, low, ..]) = bytes.get(at..) {
         let length = usize::from(u16::from_be_bytes([high, low]));
+        if length < 2 {
+            return false; // a length counts its own two bytes: less is not a JPEG
+        }
         let frame = (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker);
         if frame {
             let header = &bytes[at + 4..(at + 2 + length).min(bytes.len())];
@@ -176,12 +179,19 @@ pub fn is_whole_jpeg(bytes: &[u8]) -> bool {
 /// `path` is the old one until the rename, and the whole new one after it.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    // The pid keeps two processes that write the same picture apart.
-    let temp = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
-    let written = fs::File::create_new(&temp)
-        .and_then(|mut file| file.write_all(bytes))
-        .and_then(|()| rename_over(&temp, path));
-    if let Err(error) = written {
+    // The pid keeps two processes that write the same picture apart, and the clock's
+    // nanoseconds two with the same pid (in two containers sharing the folder).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    let temp = path.with_file_name(format!(".{name}.{}-{nanos}.part", std::process::id()));
+    // `create_new` never opens a file that is already there, so the file removed
+    // below on a failure is always the one made here.
+    let mut file = fs::File::create_new(&temp)
+        .map_err(|error| anyhow!("cannot write {}: {error}", path.display()))?;
+    let written = file.write_all(bytes);
+    drop(file);
+    if let Err(error) = written.and_then(|()| rename_over(&temp, path)) {
         let _ = fs::remove_file(&temp);
         bail!("cannot write {}: {error}", path.display());
     }

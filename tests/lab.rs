@@ -223,6 +223,9 @@ fn the_labs_own_files_are_refused_where_they_would_do_harm_before_anything_start
             "is in the pictures' folder",
         ),
         ("/no/such/folder/t.json".to_string(), "there is no folder"),
+        // A link outside the folder that leads to a picture: its target would be
+        // replaced, so it is judged by where it leads.
+        (link_to(&picture, &place), "is in the pictures' folder"),
     ] {
         let output = lesson06(&place, &["--trace", &trace]);
         assert_eq!(output.status.code(), Some(1));
@@ -233,6 +236,32 @@ fn the_labs_own_files_are_refused_where_they_would_do_harm_before_anything_start
         );
         assert!(common::files_in(place.out()).is_empty(), "something ran");
     }
+}
+
+/// A symbolic link beside the pictures' folder, to `target` (which need not exist).
+fn link_to(target: &std::path::Path, place: &Place) -> String {
+    let link = place.beside_record("mine.json");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(target, &link).expect("a link");
+    // Windows makes symbolic links only with privileges: the target itself there.
+    #[cfg(not(unix))]
+    let link = target.to_path_buf();
+    link.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn the_trace_and_the_record_may_not_be_one_file() {
+    let place = Place::new();
+    // `lesson06` adds `--record` with this same path.
+    let file = place.record_path();
+    let output = lesson06(&place, &["--trace", file.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("one would replace the other") && message.lines().count() == 1,
+        "{message}"
+    );
+    assert!(common::files_in(place.out()).is_empty(), "something ran");
 }
 
 #[test]
@@ -465,6 +494,19 @@ fn a_picture_no_watched_run_wrote_is_never_replaced() {
         assert!(output.status.success(), "{}", stderr(&output));
     }
     common::assert_complete_pictures(place.out(), 5);
+    // A learner's photo saved over a picture a watched run wrote is theirs now.
+    std::fs::write(place.out().join("0.jpg"), b"my holiday photo").expect("mine");
+    let output = lesson06(&place, &["--latency-ms", "0", "--no-compare"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0.jpg was not written by a run the lab watched"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read(place.out().join("0.jpg")).expect("kept"),
+        b"my holiday photo"
+    );
 }
 
 /// Issue 24, item 7: a child left behind holding the program's stdout (plain, or in a

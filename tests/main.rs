@@ -10,6 +10,11 @@
 
 mod common;
 
+// The lessons' shared plain file, loaded once for the tests that call it directly.
+#[allow(dead_code)]
+#[path = "../lessons/picture.rs"]
+mod picture;
+
 mod bench_report;
 mod compile_fail;
 mod exercises;
@@ -20,6 +25,7 @@ mod lesson11;
 mod lesson12;
 mod lessons;
 mod nothing_lost;
+mod picture_checks;
 mod side_by_side;
 mod tls;
 mod trace;

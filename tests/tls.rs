@@ -11,9 +11,7 @@ use std::time::Duration;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-#[allow(dead_code)]
-#[path = "../lessons/picture.rs"]
-mod picture;
+use crate::picture;
 
 /// A certificate authority made for one test.
 struct Authority {

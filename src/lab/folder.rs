@@ -3,13 +3,13 @@
 //!
 //! A half-written file is a temporary file the run left behind: an entry that was not
 //! there before the run, whose name says it is temporary and whose writer was one of
-//! this run's processes (`.0.jpg.4242.part`, as the lessons' `picture.rs` writes:
-//! a dot, the picture's name, the writer's pid, `.part`). The lab removes such a file,
+//! this run's processes (`.0.jpg.4242-815.part`, as the lessons' `picture.rs` writes:
+//! a dot, the picture's name, the writer's pid and a few digits, `.part`). The lab removes such a file,
 //! because this run made it. Anything else is never touched: what was there before,
 //! a temporary file of another run writing into the same folder at the same time (its
 //! pid is not of this tree), and never a folder.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -59,9 +59,11 @@ pub fn is_temporary(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".part")
 }
 
-/// The writer's pid in a temporary name: 4242 in `.0.jpg.4242.part`.
+/// The writer's pid in a temporary name: 4242 in `.0.jpg.4242-815.part` (after the
+/// pid, the clock's nanoseconds when it was made) or `.0.jpg.4242.part`.
 pub fn writer_of(name: &str) -> Option<u32> {
-    name.strip_suffix(".part")?.rsplit('.').next()?.parse().ok()
+    let tail = name.strip_suffix(".part")?.rsplit('.').next()?;
+    tail.split('-').next()?.parse().ok()
 }
 
 /// Compares the folder now with `before`. A temporary file this run made is removed
@@ -119,51 +121,75 @@ pub fn compare(folder: &Path, before: &Snapshot, ours: Option<&[u32]>) -> Vec<Fi
 }
 
 /// The lab's list, in the pictures' folder, of the files that runs it watched wrote
-/// there, one name a line. A picture not on it is someone else's: never replaced.
+/// there: one a line, its name, size and time of change (`0.jpg\t23071\t1764000000123`,
+/// the time in ms). A picture not on it is someone else's, and so is one that changed
+/// since a watched run wrote it (a learner's photo saved over it): never replaced.
+/// A line with the name alone (as older runs wrote) counts the name only.
 pub const MADE: &str = ".lab-made";
 
-fn made_here(folder: &Path) -> BTreeSet<String> {
-    read_letting_others_rename(&folder.join(MADE))
-        .map(|bytes| {
-            String::from_utf8_lossy(&bytes)
-                .lines()
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+/// A file's size and time of change, in ms: what says it is still the file written.
+fn stamp(path: &Path) -> Option<(u64, u128)> {
+    let metadata = path.symlink_metadata().ok()?;
+    let modified = metadata
+        .modified()
+        .ok()?
+        .duration_since(SystemTime::UNIX_EPOCH);
+    Some((metadata.len(), modified.ok()?.as_millis()))
 }
 
-/// The pictures a run of `count` would replace (`0.jpg`...) that no watched run
-/// wrote: a learner's own file of the same name.
-pub fn not_ours(folder: &Path, count: usize) -> Vec<String> {
-    let made = made_here(folder);
-    (0..count)
-        .map(|i| format!("{i}.jpg"))
-        // A folder of that name cannot be replaced by a rename: only files count.
-        .filter(|name| {
-            !made.contains(name)
-                && folder
-                    .join(name)
-                    .symlink_metadata()
-                    .is_ok_and(|metadata| !metadata.is_dir())
+fn made_here(folder: &Path) -> BTreeMap<String, Option<(u64, u128)>> {
+    let text = read_letting_others_rename(&folder.join(MADE)).unwrap_or_default();
+    String::from_utf8_lossy(&text)
+        .lines()
+        .map(|line| {
+            let mut fields = line.split('\t');
+            let name = fields.next().unwrap_or_default().to_string();
+            let bytes = fields.next().and_then(|field| field.parse().ok());
+            let modified = fields.next().and_then(|field| field.parse().ok());
+            (name, bytes.zip(modified))
         })
         .collect()
 }
 
-/// Adds the files this run wrote to the folder's [`MADE`] list.
+/// The pictures a run of `count` would replace (`0.jpg`...) that no watched run
+/// wrote, or that changed since: a learner's own file of the same name.
+pub fn not_ours(folder: &Path, count: usize) -> Vec<String> {
+    let made = made_here(folder);
+    (0..count)
+        .map(|i| format!("{i}.jpg"))
+        .filter(|name| {
+            let path = folder.join(name);
+            // A folder of that name cannot be replaced by a rename: only files count.
+            let is_there = path
+                .symlink_metadata()
+                .is_ok_and(|metadata| !metadata.is_dir());
+            let ours = match made.get(name) {
+                None => false,
+                Some(None) => true,
+                Some(Some(written)) => stamp(&path) == Some(*written),
+            };
+            is_there && !ours
+        })
+        .collect()
+}
+
+/// Adds the files this run wrote to the folder's [`MADE`] list, as they are now.
 pub fn note_made(folder: &Path, files: &[File]) -> Result<(), super::output_file::OutputError> {
     let mut made = made_here(folder);
-    let before = made.len();
-    made.extend(
-        files
-            .iter()
-            .filter(|file| file.written())
-            .map(|file| file.name.clone()),
-    );
-    if made.len() == before {
+    let written: Vec<&File> = files.iter().filter(|file| file.written()).collect();
+    if written.is_empty() {
         return Ok(());
     }
-    let text: String = made.iter().map(|name| format!("{name}\n")).collect();
+    for file in written {
+        made.insert(file.name.clone(), stamp(&folder.join(&file.name)));
+    }
+    let text: String = made
+        .iter()
+        .map(|(name, stamp)| match stamp {
+            Some((bytes, modified)) => format!("{name}\t{bytes}\t{modified}\n"),
+            None => format!("{name}\n"),
+        })
+        .collect();
     super::output_file::write_whole(&folder.join(MADE), text.as_bytes())
 }
 

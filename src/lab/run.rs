@@ -93,6 +93,15 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
             refuse_inside(flag, path, &out)?;
         }
     }
+    if let (Some(trace), Some(record)) = (&options.trace, &options.record) {
+        let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or(path.to_path_buf());
+        if trace == record || resolved(trace) == resolved(record) {
+            anyhow::bail!(
+                "--trace and --record both name {}: one would replace the other; give two files",
+                shown(trace)
+            );
+        }
+    }
     let server = match &options.url {
         Some(_) => None,
         None => Some(
@@ -820,7 +829,18 @@ fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
         anyhow::bail!("{flag} {}: is a folder; give a file name", shown(path));
     }
     let canonical = |path: PathBuf| std::fs::canonicalize(&path).unwrap_or(path);
-    if canonical(parent) == canonical(absolute(out)) {
+    // Through a symbolic link, what gets written is the link's target: judge where
+    // that is (`--trace mine.json` linked to `out/0.jpg` would replace a picture).
+    let target = match std::fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(_) => match std::fs::read_link(path) {
+            Ok(target) => parent.join(target),
+            Err(_) => path.to_path_buf(),
+        },
+    };
+    let target_folder = target.parent().map(Path::to_path_buf);
+    let folder = canonical(absolute(out));
+    if canonical(parent) == folder || target_folder.map(canonical) == Some(folder) {
         anyhow::bail!(
             "{flag} {}: is in the pictures' folder {}; write it elsewhere",
             shown(path),
