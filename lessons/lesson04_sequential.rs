@@ -3,12 +3,19 @@
 //! Each download waits for the server's answer before the next one starts, so the
 //! total time is the sum of all the waits: the timeline shows a staircase.
 
+use clap::Parser;
+
 pub mod picture;
 use picture::Job;
+
+/// Lesson 04: download the pictures one after another.
+#[derive(Parser)]
+struct Args {}
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
     workbook::lab::watch();
+    Args::parse(); // only --help: the lesson has no options of its own
 
     let job = Job::from_env()?;
     download_all_sequentially(&job)?;

@@ -8,8 +8,14 @@
 use std::env;
 use std::process::{Child, Command};
 
+use clap::Parser;
+
 pub mod picture;
 use picture::Job;
+
+/// Lesson 05: the tutorial's mistake: every picture downloaded twice.
+#[derive(Parser)]
+struct Args {}
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
@@ -17,6 +23,7 @@ fn main() -> anyhow::Result<()> {
 
     // The main guard: a child is this same program, run again with `--child URL PATH`.
     picture::run_child_if_asked();
+    Args::parse(); // only --help: the lesson has no options of its own
 
     let job = Job::from_env()?;
     download_all_naively(&job)?;

@@ -264,6 +264,40 @@ fn the_trace_and_the_record_may_not_be_one_file() {
     assert!(common::files_in(place.out()).is_empty(), "something ran");
 }
 
+/// Issue 24, item 12: a full disk behind stdout is said in one line and fails the run;
+/// the pictures still arrive whole. (A closed one, `| head`, is quiet: tested above.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_one_line_and_exit_1() {
+    let full = || {
+        std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let place = Place::new();
+    let mut command = Command::new(LESSON06);
+    command
+        .args(["--latency-ms", "0", "--no-compare", "--out"])
+        .arg(place.out())
+        .stdout(full());
+    // `output` keeps the stdout set here, and captures stderr.
+    let output = command.output().expect("the lab runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(
+        said.contains("lab: cannot write to stdout: No space left on device")
+            && said.lines().count() == 1,
+        "{said}"
+    );
+    common::assert_complete_pictures(place.out(), 5);
+    let mut help = Command::new(LAB);
+    help.arg("--help").stdout(full());
+    let output = help.output().expect("the lab runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+}
+
 #[test]
 fn bad_options_are_one_line_and_exit_2() {
     let place = Place::new();

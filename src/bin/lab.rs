@@ -24,10 +24,10 @@ fn main() -> ExitCode {
             }
         };
     if options.help {
-        println!(
-            "Runs PROGRAM and watches it from outside.\n\n{usage}\n\n{}",
+        workbook::units::print_or_stop(&format!(
+            "Runs PROGRAM and watches it from outside.\n\n{usage}\n\n{}\n",
             lab::HELP
-        );
+        ));
         return ExitCode::SUCCESS;
     }
     if command.is_empty() {

@@ -170,8 +170,16 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         });
     }
 
-    say(&report::summary(&record));
     let mut code = exit_code(&record);
+    // The summary is the run's last word on stdout. If it cannot be written (a full
+    // disk), the program's output was lost too: that is said, and the run fails. A
+    // reader that has gone (`| head`) is not a failure.
+    if let Err(error) = writeln!(std::io::stdout(), "{}", report::summary(&record))
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("lab: cannot write to stdout: {error}");
+        code = code.max(1);
+    }
     if let Some(path) = &options.trace {
         match super::trace::write(path, &record) {
             Ok(()) => say(&format!(
