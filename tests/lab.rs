@@ -173,6 +173,51 @@ fn a_proxy_in_the_environment_does_not_take_the_local_servers_requests() {
     let output = output_within(command, Duration::from_secs(60));
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(place.record().requests.len(), 5);
+    assert!(
+        !stdout(&output).contains("through the proxy"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// Issue 24, item 5: a download that goes through a proxy says so.
+#[test]
+fn a_server_behind_the_environments_proxy_is_said_to_be() {
+    let run = |no_proxy: Option<&str>| {
+        let place = Place::new();
+        let mut command = Command::new(LESSON06);
+        command
+            .args([
+                "--no-compare",
+                "--count",
+                "1",
+                "--url",
+                "http://127.0.0.2:9/x.jpg",
+            ])
+            .arg("--out")
+            .arg(place.out());
+        for name in [
+            "HTTP_PROXY",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            command.env_remove(name);
+        }
+        command.env("http_proxy", "http://127.0.0.1:9"); // nothing listens there
+        if let Some(list) = no_proxy {
+            command.env("NO_PROXY", list);
+        }
+        stdout(&output_within(command, Duration::from_secs(60)))
+    };
+    let said = run(None);
+    assert!(
+        said.contains("through the proxy http://127.0.0.1:9 (http_proxy is set"),
+        "{said}"
+    );
+    let said = run(Some("example.org, 127.0.0.2"));
+    assert!(!said.contains("through the proxy"), "{said}");
 }
 
 #[test]

@@ -129,6 +129,15 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         shown(&out),
         without_password(&url)
     ));
+    if options.url.is_some()
+        && let Some((variable, proxy)) = proxy_for(&url)
+    {
+        // The local server is always reached directly (NO_PROXY); another one may not be.
+        say(&format!(
+            "  through the proxy {} ({variable} is set in the environment)",
+            without_password(&proxy)
+        ));
+    }
     let stops = signals::listen();
     let setting = Setting {
         url: &url,
@@ -633,6 +642,40 @@ fn in_own_process_group(command: &mut Command) {
 
 fn children_cpu_time() -> Option<f64> {
     crate::usage::children_cpu_time().map(|time| time.as_secs_f64())
+}
+
+/// The proxy the environment sends `url` through, as HTTP clients read it (reqwest's
+/// `system-proxy` among them): the variable that names it, and its value. None when
+/// no proxy variable is set, or when `NO_PROXY` (with the loopback names the lab adds
+/// to it) lists the host.
+fn proxy_for(url: &str) -> Option<(&'static str, String)> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed
+        .host_str()?
+        .trim_matches(['[', ']'])
+        .to_ascii_lowercase();
+    let direct = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .flat_map(|list| {
+            list.split(',')
+                .map(|entry| entry.trim().trim_start_matches('.').to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        // The lab adds the loopback names to the watched program's NO_PROXY.
+        .chain(["127.0.0.1", "localhost", "::1"].map(String::from))
+        .any(|entry| entry == "*" || host == entry || host.ends_with(&format!(".{entry}")));
+    if direct {
+        return None;
+    }
+    let names: &[&'static str] = match parsed.scheme() {
+        "https" => &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"],
+        _ => &["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"],
+    };
+    names.iter().find_map(|&name| {
+        let value = std::env::var(name).ok()?;
+        (!value.trim().is_empty()).then_some((name, value))
+    })
 }
 
 /// `NO_PROXY` as it was, with the loopback addresses added.
