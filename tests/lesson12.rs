@@ -4,6 +4,8 @@
 
 use crate::common;
 use common::{Place, stderr, stdout};
+use std::process::Command;
+use std::time::Duration;
 
 const LESSON12: &str = env!("CARGO_BIN_EXE_lesson12");
 
@@ -135,6 +137,37 @@ fn a_run_that_brings_nothing_fails() {
     assert!(text.contains("threads: 0 of 3 pictures saved"), "{text}");
     assert!(text.contains("3 x "), "{text}");
     assert_eq!(place.record().whole_pictures(), 0);
+}
+
+/// Issue 24, item 2: under a low open-files limit the lab says how many at once fit,
+/// and with those bounds the bounded ways bring every picture.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_low_open_files_limit_is_told_how_many_fit() {
+    let place = Place::new();
+    let mut command = Command::new("bash");
+    command
+        .args(["-c", "ulimit -n 64; exec \"$0\" \"$@\"", LESSON12])
+        .args(["--latency-ms", "0", "--count", "100", "--out"])
+        .arg(place.out());
+    let text = stdout(&common::output_within(command, Duration::from_secs(120)));
+    let fit = "Fewer at once fit: --max-at-once 24 --workers 24";
+    assert!(
+        text.contains("open files are limited to 64") && text.contains(fit),
+        "{text}"
+    );
+    for way in ["async", "pool", "processes"] {
+        let place = Place::new();
+        let mut command = Command::new("bash");
+        command
+            .args(["-c", "ulimit -n 64; exec \"$0\" \"$@\"", LESSON12])
+            .args(["--latency-ms", "0", "--count", "100", "--mode", way])
+            .args(["--max-at-once", "24", "--workers", "24", "--out"])
+            .arg(place.out());
+        let output = common::output_within(command, Duration::from_secs(120));
+        assert!(output.status.success(), "{way}: {}", stdout(&output));
+        common::assert_complete_pictures_of(place.out(), 100, (200, 300));
+    }
 }
 
 #[test]

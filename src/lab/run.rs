@@ -231,8 +231,12 @@ fn watch_each_way(
     // there (the program inherits the limit): room for both, and some to spare.
     let wanted = 2 * setting.count as u64 + 256;
     if let Some(limit) = crate::usage::raise_open_files_limit(wanted).filter(|&l| l < wanted) {
+        // Half the limit, less what a process holds anyway: tried at 64, 24 fit.
+        let fit = (limit.saturating_sub(16) / 2).max(1);
         say(&format!(
-            "lab: open files are limited to {limit} here (ulimit -n); {} at once need about {wanted}",
+            "lab: open files are limited to {limit} here (ulimit -n); {} at once need about \
+             {wanted}. Fewer at once fit: --max-at-once {fit} --workers {fit} (a thread \
+             each has no bound: it needs a file a picture)",
             setting.count
         ));
     }
