@@ -94,7 +94,10 @@ pub fn download_all_in_processes(job: &Job) -> anyhow::Result<()> {
         let status = child.wait()?;
         if status.code().is_none() {
             // Killed: it could not say why itself.
-            eprintln!("FAILED picture {i}: its process was stopped ({status})");
+            eprintln!(
+                "FAILED {}: its process was stopped ({status})",
+                job.path(i).display()
+            );
         }
         if !status.success() {
             failed += 1;

@@ -239,34 +239,39 @@ pub fn reason(error: &dyn std::error::Error) -> String {
     in_words(&text)
 }
 
-/// rustls prints a few certificate refusals as Rust's debug output,
-/// `Other(OtherError(CaUsedAsEndEntity))`: say the name in words instead,
-/// `CA used as end entity`.
+/// rustls names some refusals with Rust's own names, `UnknownIssuer` or
+/// `Other(OtherError(CaUsedAsEndEntity))`: say them in words instead, `unknown
+/// issuer`, `CA used as end entity`.
 fn in_words(text: &str) -> String {
     const DEBUG: &str = "Other(OtherError(";
-    let Some(start) = text.find(DEBUG) else {
-        return text.to_string();
+    let text = match text.split_once(DEBUG) {
+        Some((before, rest)) => format!("{before}{}", rest.replacen("))", "", 1)),
+        None => text.to_string(),
     };
-    let name_start = start + DEBUG.len();
-    let Some(length) = text[name_start..].find("))") else {
-        return text.to_string();
-    };
-    let name = &text[name_start..name_start + length];
+    let words: Vec<String> = text.split(' ').map(spelled_out).collect();
+    words.join(" ")
+}
+
+/// `BadSignature` -> `bad signature`, `CaUsedAsEndEntity` -> `CA used as end entity`;
+/// any other word as it is.
+fn spelled_out(word: &str) -> String {
+    let capitals = word.chars().filter(char::is_ascii_uppercase).count();
+    let is_a_name = word.starts_with(|c: char| c.is_ascii_uppercase())
+        && capitals >= 2
+        && word.chars().all(|c| c.is_ascii_alphanumeric())
+        && word.chars().any(|c| c.is_ascii_lowercase());
+    if !is_a_name {
+        return word.to_string();
+    }
     let mut words = String::new();
-    for (i, letter) in name.char_indices() {
-        if letter.is_uppercase() && i > 0 {
+    for (i, letter) in word.char_indices() {
+        if letter.is_ascii_uppercase() && i > 0 {
             words.push(' ');
         }
-        words.push(if i > 0 {
-            letter.to_ascii_lowercase()
-        } else {
-            letter
-        });
+        words.push(letter.to_ascii_lowercase());
     }
-    let words = words.replacen("Ca ", "CA ", 1);
-    format!(
-        "{}{words}{}",
-        &text[..start],
-        &text[name_start + length + 2..]
-    )
+    match words.strip_prefix("ca ") {
+        Some(rest) => format!("CA {rest}"),
+        None => words,
+    }
 }

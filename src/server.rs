@@ -132,6 +132,11 @@ const CACHED_SIZES: usize = 8;
 /// for 5000x5000), so a crowd of requests for new sizes waits its turn.
 const DRAWN_AT_ONCE: usize = 2;
 
+/// A picture of at most this many pixels is small (the tutorial's 200x3000 is 0.6
+/// million): small ones take their turns apart from large ones, so a crowd asking for
+/// 5000x5000 pictures never keeps a lesson's own picture waiting.
+const SMALL_PIXELS: u64 = 1_000_000;
+
 /// A running picture server. It stops when dropped.
 pub struct PictureServer {
     addr: SocketAddr,
@@ -144,8 +149,10 @@ struct ServerState {
     config: ServerConfig,
     requests: AtomicUsize,
     pictures: Mutex<HashMap<(u32, u32), Bytes>>,
-    /// Turns to draw a picture (see [`DRAWN_AT_ONCE`]).
+    /// Turns to draw a large picture, and a small one (see [`DRAWN_AT_ONCE`] and
+    /// [`SMALL_PIXELS`]).
     drawing: tokio::sync::Semaphore,
+    drawing_small: tokio::sync::Semaphore,
     /// How many pictures were drawn (not served from the cache).
     drawn: AtomicUsize,
     /// Connections open now, and how many were refused for being one too many.
@@ -204,6 +211,7 @@ impl PictureServer {
             requests: AtomicUsize::new(0),
             pictures: Mutex::new(HashMap::new()),
             drawing: tokio::sync::Semaphore::new(DRAWN_AT_ONCE),
+            drawing_small: tokio::sync::Semaphore::new(DRAWN_AT_ONCE),
             drawn: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
             refused: AtomicUsize::new(0),
@@ -221,7 +229,8 @@ impl PictureServer {
         // wait (15 ms of a lab's start) and a request for it waits for this drawing.
         let drawing = state.clone();
         runtime.spawn(async move {
-            let Ok(_turns) = drawing.drawing.acquire_many(DRAWN_AT_ONCE as u32).await else {
+            let turns = drawing.drawing_small.acquire_many(DRAWN_AT_ONCE as u32);
+            let Ok(_turns) = turns.await else {
                 return;
             };
             let picture = drawing.clone();
@@ -726,7 +735,12 @@ async fn answer_request(state: &Arc<ServerState>, n: usize, uri: &Uri) -> Respon
         Some(picture) => Ok(picture),
         None => {
             // One turn to draw; whoever waited for it may find the picture drawn.
-            let _turn = state.drawing.acquire().await;
+            let turns = if u64::from(width) * u64::from(height) <= SMALL_PIXELS {
+                &state.drawing_small
+            } else {
+                &state.drawing
+            };
+            let _turn = turns.acquire().await;
             let state = state.clone();
             tokio::task::spawn_blocking(move || state.picture(width, height)).await
         }
@@ -1187,6 +1201,35 @@ mod tests {
         assert_eq!(status, 200);
         large.join().expect("the large request ends");
         assert_eq!(*finished.lock().expect("lock"), ["small", "large"]);
+    }
+
+    /// Issue 24, item 13: a crowd of large new sizes takes every turn to draw a large
+    /// picture; a small new size is drawn on a turn of its own, not after them.
+    #[test]
+    fn a_small_new_size_does_not_wait_behind_large_drawings() {
+        let server = PictureServer::start(quick()).expect("starts");
+        let finished = Arc::new(Mutex::new(Vec::new()));
+        let large: Vec<_> = (0..3)
+            .map(|i| {
+                let (finished, addr) = (finished.clone(), server.addr());
+                thread::spawn(move || {
+                    let mut stream = TcpStream::connect(addr).expect("connect");
+                    let ask = format!("GET /4000/{} HTTP/1.1\r\nHost: x\r\n", 4000 + i);
+                    write!(stream, "{ask}Connection: close\r\n\r\n").expect("send");
+                    let mut raw = Vec::new();
+                    stream.read_to_end(&mut raw).expect("read");
+                    finished.lock().expect("lock").push("large");
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(50));
+        let (status, _, _) = get(&server, "/200/301");
+        finished.lock().expect("lock").push("small");
+        assert_eq!(status, 200);
+        for request in large {
+            request.join().expect("the large request ends");
+        }
+        assert_eq!(finished.lock().expect("lock")[0], "small");
     }
 
     #[test]

@@ -739,6 +739,8 @@ fn a_child_killed_mid_download_is_named_and_the_others_arrive() {
         "{why}"
     );
     assert!(why.contains("1 of 5 pictures did not arrive"), "{why}");
+    // The line names the picture the killed child was saving.
+    assert!(why.contains(".jpg: its process was stopped"), "{why}");
     let record = place.record();
     assert_eq!(record.whole_pictures(), 4);
     assert!(
