@@ -648,6 +648,10 @@ fn children_cpu_time() -> Option<f64> {
     crate::usage::children_cpu_time().map(|time| time.as_secs_f64())
 }
 
+/// The names the lab adds to the watched program's `NO_PROXY`: the local server is
+/// always reached directly.
+const LOOPBACK: &str = "127.0.0.1,localhost,::1";
+
 /// The proxy the environment sends `url` through, as HTTP clients read it (reqwest's
 /// `system-proxy` among them): the variable that names it, and its value. None when
 /// no proxy variable is set, or when `NO_PROXY` (with the loopback names the lab adds
@@ -667,7 +671,7 @@ fn proxy_for(url: &str) -> Option<(&'static str, String)> {
                 .collect::<Vec<_>>()
         })
         // The lab adds the loopback names to the watched program's NO_PROXY.
-        .chain(["127.0.0.1", "localhost", "::1"].map(String::from))
+        .chain(LOOPBACK.split(',').map(String::from))
         .any(|entry| entry == "*" || host == entry || host.ends_with(&format!(".{entry}")));
     if direct {
         return None;
@@ -684,10 +688,9 @@ fn proxy_for(url: &str) -> Option<(&'static str, String)> {
 
 /// `NO_PROXY` as it was, with the loopback addresses added.
 fn no_proxy(name: &str) -> String {
-    let loopback = "127.0.0.1,localhost,::1";
     match std::env::var(name) {
-        Ok(old) if !old.trim().is_empty() => format!("{old},{loopback}"),
-        _ => loopback.to_string(),
+        Ok(old) if !old.trim().is_empty() => format!("{old},{LOOPBACK}"),
+        _ => LOOPBACK.to_string(),
     }
 }
 
