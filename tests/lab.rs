@@ -285,12 +285,18 @@ fn the_labs_own_files_are_refused_where_they_would_do_harm_before_anything_start
 
 /// A symbolic link beside the pictures' folder, to `target` (which need not exist).
 fn link_to(target: &std::path::Path, place: &Place) -> String {
-    let link = place.beside_record("mine.json");
     #[cfg(unix)]
-    std::os::unix::fs::symlink(target, &link).expect("a link");
+    let link = {
+        let link = place.beside_record("mine.json");
+        std::os::unix::fs::symlink(target, &link).expect("a link");
+        link
+    };
     // Windows makes symbolic links only with privileges: the target itself there.
     #[cfg(not(unix))]
-    let link = target.to_path_buf();
+    let link = {
+        let _ = place;
+        target.to_path_buf()
+    };
     link.to_str().expect("utf-8").to_string()
 }
 

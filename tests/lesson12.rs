@@ -4,8 +4,6 @@
 
 use crate::common;
 use common::{Place, stderr, stdout};
-use std::process::Command;
-use std::time::Duration;
 
 const LESSON12: &str = env!("CARGO_BIN_EXE_lesson12");
 
@@ -144,6 +142,8 @@ fn a_run_that_brings_nothing_fails() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_low_open_files_limit_is_told_how_many_fit() {
+    use std::process::Command;
+    use std::time::Duration;
     let place = Place::new();
     let mut command = Command::new("bash");
     command
