@@ -99,6 +99,20 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::units::print_or_stop(&format!("{}\n", format_args!($($arg)*))) };
 }
 
+/// Parses a tool's command line as `Parser::parse` does, except that `--help` and
+/// `--version` are written through [`print_or_stop`]: clap's own printing ignores a
+/// failed write, so `--help > /dev/full` would end with status 0 and no word.
+pub fn parse_args<A: clap::Parser>() -> A {
+    match A::try_parse() {
+        Ok(args) => args,
+        Err(error) if !error.use_stderr() => {
+            print_or_stop(&error.render().to_string());
+            std::process::exit(0)
+        }
+        Err(error) => error.exit(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -342,11 +342,24 @@ fn a_full_stdout_is_one_line_and_exit_1() {
         "{said}"
     );
     common::assert_complete_pictures(place.out(), 5);
-    let mut help = Command::new(LAB);
-    help.arg("--help").stdout(full());
-    let output = help.output().expect("the lab runs");
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+    // Every tool's help too: clap's own printing would ignore the failed write.
+    for tool in [
+        LAB,
+        env!("CARGO_BIN_EXE_check"),
+        env!("CARGO_BIN_EXE_picsum-local"),
+        env!("CARGO_BIN_EXE_bench-report"),
+        env!("CARGO_BIN_EXE_side-by-side"),
+    ] {
+        let mut help = Command::new(tool);
+        help.arg("--help").stdout(full());
+        let output = help.output().expect("the tool runs");
+        let said = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{tool}: {said}");
+        assert!(
+            said.contains("cannot write to stdout") && said.lines().count() == 1,
+            "{tool}: {said}"
+        );
+    }
 }
 
 #[test]

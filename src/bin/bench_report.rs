@@ -49,7 +49,7 @@ struct Case {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = workbook::units::parse_args();
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::var_os("CARGO_TARGET_DIR")
             .map_or_else(|| PathBuf::from("target"), PathBuf::from)

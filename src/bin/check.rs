@@ -564,7 +564,7 @@ enum Verdict {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = workbook::units::parse_args();
     // `colored` follows NO_COLOR and whether stdout is a terminal; a dumb terminal
     // shows escape codes as text, so none for it either.
     if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {

@@ -41,7 +41,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = workbook::units::parse_args();
     let config = ServerConfig {
         latency: Duration::from_millis(args.latency_ms),
         bandwidth: args.bandwidth_kbps.map(|kb| kb * 1000),

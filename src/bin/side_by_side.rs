@@ -144,7 +144,7 @@ macro_rules! out {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(&Args::parse()) {
+    match run(&workbook::units::parse_args::<Args>()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // A closed stdout (piped into `head`) ends it quietly, as `cat` does.
         Err(error) if workbook::units::is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
