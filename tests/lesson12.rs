@@ -39,6 +39,11 @@ fn each_way_runs_on_its_own_and_brings_every_picture_whole() {
         // Measured apart: each way's tree has a CPU time and a peak of its own.
         assert!(record.ways.iter().all(|run| run.peak_memory.is_some()));
         assert!(record.ways.iter().all(|run| run.cpu.is_some()));
+        // The lab found which process held every connection, in every way.
+        for run in &record.ways {
+            let unknown = run.requests.iter().filter(|r| r.pid.is_none()).count();
+            assert_eq!(unknown, 0, "{:?}: {:?}", run.program, run.requests);
+        }
     }
 }
 

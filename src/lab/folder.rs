@@ -73,9 +73,22 @@ pub fn writer_of(name: &str) -> Option<u32> {
 pub fn compare(folder: &Path, before: &Snapshot, ours: Option<&[u32]>) -> Vec<File> {
     let after = snapshot(folder);
     let mut files = Vec::new();
-    let mut names: Vec<&String> = after.entries.keys().collect();
-    names.sort_by_key(|name| natural(name));
-    for name in names.into_iter().filter(|name| *name != MADE) {
+    let mut names: Vec<&String> = after.entries.keys().filter(|name| *name != MADE).collect();
+    names.sort_by_cached_key(|name| natural(name));
+    // Reading a thousand pictures back is most of what the lab does after a run:
+    // on every core at once.
+    let whole: Vec<bool> = {
+        use rayon::prelude::*;
+        names
+            .par_iter()
+            .map(|name| {
+                after.entries[*name].is_file
+                    && !is_temporary(name)
+                    && is_whole_jpeg(&folder.join(name))
+            })
+            .collect()
+    };
+    for (name, whole_jpeg) in names.into_iter().zip(whole) {
         let entry = &after.entries[name];
         let path = folder.join(name);
         let state = match before.entries.get(name) {
@@ -95,7 +108,6 @@ pub fn compare(folder: &Path, before: &Snapshot, ours: Option<&[u32]>) -> Vec<Fi
             Some(old) if old == entry => "unchanged",
             Some(_) => "changed",
         };
-        let whole_jpeg = entry.is_file && !is_temporary(name) && is_whole_jpeg(&path);
         files.push(File {
             name: name.clone(),
             bytes: entry.bytes,

@@ -40,43 +40,53 @@ pub fn resolve(
         .spawn(move || {
             // Requests not found yet are looked for again while they may still be open
             // (a descriptor can be a moment late in /proc).
-            let mut pending: Vec<(usize, SocketAddr, Instant)> = Vec::new();
+            let mut pending: Vec<Pending> = Vec::new();
             // A look costs more the more descriptors the tree holds (a thousand
             // connections, a thousand links to read): wait four times as long as the
             // last look took, so that the lab takes at most a fifth of a core.
             let mut last_look = Duration::ZERO;
+            let mut last_end = Instant::now();
             let diag = diag::Diag::open();
+            let mut descriptors = Descriptors::default();
             loop {
-                // A few requests pending are looked for again soon whatever a look
-                // cost: a connection of a few tens of milliseconds must not be
-                // missed for want of a look while it was open.
-                let wait = if pending.is_empty() {
-                    Duration::from_secs(3600)
-                } else if pending.len() < 64 {
+                if pending.is_empty() {
+                    match clients.recv() {
+                        Ok((number, client)) => pending.push(Pending::new(number, client)),
+                        Err(_) => break,
+                    }
+                }
+                // Requests that arrive meanwhile wait for the next look, which comes
+                // soon whatever a look cost while only a few are pending: a connection
+                // of a few tens of milliseconds must not be missed for want of a look
+                // while it was open.
+                let gap = if pending.len() < 64 {
                     (last_look * 4).clamp(Duration::from_millis(2), Duration::from_millis(5))
                 } else {
                     (last_look * 4).max(Duration::from_millis(2))
                 };
-                match clients.recv_timeout(wait) {
-                    Ok((number, addr)) => pending.push((number, addr, Instant::now())),
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) if pending.is_empty() => break,
-                    Err(RecvTimeoutError::Disconnected) => {}
+                let next_look = last_end + gap;
+                while let Some(wait) = next_look.checked_duration_since(Instant::now()) {
+                    match clients.recv_timeout(wait) {
+                        Ok((number, client)) => pending.push(Pending::new(number, client)),
+                        Err(RecvTimeoutError::Timeout) => break,
+                        // No more requests: look for those pending until found or given up.
+                        Err(RecvTimeoutError::Disconnected) => {
+                            std::thread::sleep(wait);
+                            break;
+                        }
+                    }
                 }
                 pending.extend(
                     clients
                         .try_iter()
-                        .map(|(n, addr)| (n, addr, Instant::now())),
+                        .map(|(number, client)| Pending::new(number, client)),
                 );
-                let batch: Vec<(usize, SocketAddr)> = pending
-                    .iter()
-                    .map(|&(number, addr, _)| (number, addr))
-                    .collect();
                 let look = Instant::now();
-                let resolved = owners_of(&batch, server, diag.as_ref());
-                last_look = look.elapsed();
-                pending.retain(|(number, _, since)| {
-                    !resolved.contains_key(number) && since.elapsed() < GIVE_UP
+                let resolved = owners_of(&mut pending, server, diag.as_ref(), &mut descriptors);
+                last_end = Instant::now();
+                last_look = last_end - look;
+                pending.retain(|request| {
+                    !resolved.contains_key(&request.number) && request.since.elapsed() < GIVE_UP
                 });
                 found
                     .lock()
@@ -88,53 +98,116 @@ pub fn resolve(
     (owners, thread)
 }
 
+/// A request whose connection's owner is not found yet.
+struct Pending {
+    number: usize,
+    client: SocketAddr,
+    since: Instant,
+    /// Its socket's inode, once the kernel has named it (it stays while it is open).
+    inode: Option<u64>,
+    /// Looks that did not find it.
+    missed: u32,
+}
+
+impl Pending {
+    fn new(number: usize, client: SocketAddr) -> Pending {
+        Pending {
+            number,
+            client,
+            since: Instant::now(),
+            inode: None,
+            missed: 0,
+        }
+    }
+}
+
 fn owners_of(
-    batch: &[(usize, SocketAddr)],
+    pending: &mut [Pending],
     server: SocketAddr,
     diag: Option<&diag::Diag>,
+    descriptors: &mut Descriptors,
 ) -> HashMap<usize, u32> {
-    let inode_of: Box<dyn Fn(SocketAddr) -> Option<u64>> = match diag {
-        Some(diag) => Box::new(|client| diag.inode(client, server)),
-        None => {
-            let inodes = inodes_from_proc(server);
-            Box::new(move |client| inodes.get(&client).copied())
-        }
+    let from_proc = match diag {
+        Some(_) => HashMap::new(),
+        None if pending.iter().any(|request| request.inode.is_none()) => inodes_from_proc(server),
+        None => HashMap::new(),
     };
-    let wanted: HashMap<u64, Vec<usize>> =
-        batch
-            .iter()
-            .fold(HashMap::new(), |mut wanted, &(number, client)| {
-                if let Some(inode) = inode_of(client) {
-                    wanted.entry(inode).or_default().push(number);
-                }
-                wanted
-            });
-    let mut owners = HashMap::new();
-    if wanted.is_empty() {
-        return owners;
-    }
-    let tree = super::tree::tree_below(std::process::id());
-    for stat in tree {
-        let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", stat.pid)) else {
-            continue;
-        };
-        for fd in fds.filter_map(Result::ok) {
-            let Ok(link) = std::fs::read_link(fd.path()) else {
-                continue;
+    let mut wanted: HashMap<u64, Vec<usize>> = HashMap::new();
+    for request in pending.iter_mut() {
+        if request.inode.is_none() {
+            request.inode = match diag {
+                Some(diag) => diag.inode(request.client, server),
+                None => from_proc.get(&request.client).copied(),
             };
-            let inode = link
-                .to_str()
-                .and_then(|link| link.strip_prefix("socket:["))
-                .and_then(|rest| rest.strip_suffix(']'))
-                .and_then(|inode| inode.parse::<u64>().ok());
-            if let Some(numbers) = inode.and_then(|inode| wanted.get(&inode)) {
-                for &number in numbers {
-                    owners.insert(number, stat.pid);
-                }
-            }
+        }
+        if let Some(inode) = request.inode {
+            wanted.entry(inode).or_default().push(request.number);
+        }
+    }
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    // A request missed before may be on a descriptor closed and opened again since
+    // the last look, which the kept links would hide: then every link is read.
+    let read_all = pending.iter().any(|request| request.missed > 0);
+    let owners = descriptors.look(&wanted, read_all);
+    for request in pending.iter_mut() {
+        if !owners.contains_key(&request.number) {
+            request.missed += 1;
         }
     }
     owners
+}
+
+/// The socket descriptors of the tree at the last look: (pid, start time) -> (fd ->
+/// socket inode). A look reads the link of each descriptor it has not seen before and
+/// keeps the rest from here: with a thousand connections open, a few new links a look
+/// instead of a thousand (the lab's cost in lesson 12 was mostly these reads).
+#[derive(Default)]
+struct Descriptors(HashMap<(u32, u64), HashMap<u32, Option<u64>>>);
+
+impl Descriptors {
+    /// Request number -> pid, for the requests whose socket is in `wanted`.
+    fn look(&mut self, wanted: &HashMap<u64, Vec<usize>>, read_all: bool) -> HashMap<usize, u32> {
+        let mut owners = HashMap::new();
+        let mut now = HashMap::new();
+        for stat in super::tree::tree_below(std::process::id()) {
+            let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", stat.pid)) else {
+                continue;
+            };
+            let key = (stat.pid, stat.started);
+            let before = self.0.remove(&key).unwrap_or_default();
+            let mut links = HashMap::new();
+            for fd in fds.filter_map(Result::ok) {
+                let Some(number) = fd.file_name().to_str().and_then(|fd| fd.parse().ok()) else {
+                    continue;
+                };
+                let inode = match before.get(&number) {
+                    Some(&inode) if !read_all => inode,
+                    _ => socket_inode(&fd.path()),
+                };
+                if let Some(numbers) = inode.and_then(|inode| wanted.get(&inode)) {
+                    for &request in numbers {
+                        owners.insert(request, stat.pid);
+                    }
+                }
+                links.insert(number, inode);
+            }
+            now.insert(key, links);
+        }
+        self.0 = now;
+        owners
+    }
+}
+
+/// The inode of the socket a descriptor link names (`socket:[12345]`), if it is one.
+fn socket_inode(link: &std::path::Path) -> Option<u64> {
+    let link = std::fs::read_link(link).ok()?;
+    link.to_str()?
+        .strip_prefix("socket:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
 }
 
 /// Every open connection to `server`, from `/proc/net/tcp`: client address -> inode.

@@ -7,7 +7,7 @@
 //! the program the lab started is known, from its own start and wait.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -49,7 +49,8 @@ pub struct Tree {
     /// never overlap: an older view of `/proc` applied after a newer one would
     /// call a process that has just been seen gone.
     looking: Arc<Mutex<()>>,
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the sampler: it wakes at once, not at its next look.
+    stop: Option<Sender<()>>,
     sampler: Option<JoinHandle<()>>,
 }
 
@@ -67,21 +68,23 @@ impl Tree {
             most_threads: 0,
             started: 0,
         });
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let looking = Arc::new(Mutex::new(()));
         let sampler = cfg!(target_os = "linux").then(|| {
-            let (known, stop, looking) = (known.clone(), stop.clone(), looking.clone());
+            let (known, looking) = (known.clone(), looking.clone());
             std::thread::Builder::new()
                 .name("lab-tree".into())
                 .spawn(move || {
                     let mut n = 0u32;
-                    while !stop.load(Ordering::Relaxed) {
+                    loop {
                         {
                             let _looking = lock(&looking);
                             sample(root, &known, n.is_multiple_of(MEMORY_EVERY));
                         }
                         n = n.wrapping_add(1);
-                        std::thread::sleep(EVERY);
+                        if stopped.recv_timeout(EVERY) != Err(RecvTimeoutError::Timeout) {
+                            break;
+                        }
                     }
                 })
                 .ok()
@@ -90,7 +93,7 @@ impl Tree {
             root,
             known,
             looking,
-            stop,
+            stop: Some(stop),
             sampler: sampler.flatten(),
         }
     }
@@ -133,19 +136,13 @@ impl Tree {
     /// Stops sampling; every process seen, and the peak memory (bytes, `None` where
     /// not measured).
     pub fn finish(mut self) -> (Vec<Seen>, Option<u64>) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop = None;
         if let Some(sampler) = self.sampler.take() {
             let _ = sampler.join();
         }
         let known = std::mem::take(&mut *lock(&self.known));
         let peak = Some(known.peak_memory).filter(|&bytes| bytes > 0);
         (known.processes, peak)
-    }
-}
-
-impl Drop for Tree {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
