@@ -72,6 +72,7 @@ fn alone_and_under_the_lab(c: &mut Criterion) {
             time_limit: Duration::from_secs(60),
             server: Some(&server),
             pass_through: false,
+            pictures: true,
         };
         group.bench_function(format!("{} under the lab", program.name), |b| {
             b.iter(|| {

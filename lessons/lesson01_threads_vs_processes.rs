@@ -37,6 +37,7 @@ struct Args {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
+    workbook::lab::watch_processes();
     // The main guard: a child is this same program, run again with `--child WHAT`.
     // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
     let args: Vec<String> = env::args_os()

@@ -85,6 +85,7 @@ fn messages_of(child: Child) -> anyhow::Result<Vec<String>> {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
+    workbook::lab::watch_processes();
     run_child_if_asked();
     let args = Args::parse();
 

@@ -5,12 +5,14 @@
 //! on its command line that tells it to be the child. It prints its own pid and its
 //! parent's, and the parent prints how the child ended.
 //!
-//! It downloads nothing, so it runs without the lab: what it shows, it prints itself.
+//! It downloads nothing: its lab line only watches its processes and passes on what it
+//! prints. What it shows, it prints itself.
 
 use std::env;
 use std::process::{self, Command};
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 
 /// Lesson 03: create a process, start it, join it; the child says who it is.
 #[derive(Parser)]
@@ -43,6 +45,7 @@ fn greet(name: &str, crash: bool) {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
+    workbook::lab::watch_processes();
     // The main guard: a run with the marker is the child. It runs `greet` and stops.
     // `args_os`, not `args`: an argument that is not UTF-8 must not panic.
     let args: Vec<String> = env::args_os()
@@ -56,6 +59,14 @@ fn main() -> anyhow::Result<()> {
     }
 
     let args = Args::parse();
+    if args.name.chars().any(char::is_control) {
+        // Printed as it is, a name with a newline in it could forge a line of output.
+        let why = format!(
+            "--name {:?}: a name cannot hold a newline or a tab",
+            args.name
+        );
+        Args::command().error(ErrorKind::InvalidValue, why).exit();
+    }
     println!("main (pid {}) creates a process", process::id());
 
     // Step 2: create. A `Command` describes the process: this very program, with the

@@ -6,7 +6,8 @@
 //! child starts another one: a chain without end. This lesson runs that chain,
 //! stopped by a hard cap of three generations, after the same program with the guard.
 //!
-//! It downloads nothing, so it runs without the lab: what it shows, it prints itself.
+//! It downloads nothing: its lab line only watches its processes and passes on what it
+//! prints. What it shows, it prints itself.
 
 use std::env;
 use std::process::{self, Command};
@@ -30,6 +31,7 @@ const MAX_GENERATIONS: u32 = 3;
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
+    workbook::lab::watch_processes();
     // ANCHOR: before_the_guard
     // Code up here runs in every process of this program, the children included,
     // because each child is this program run again from the top.

@@ -23,6 +23,7 @@ struct Args {
 
 // ANCHOR: main
 fn main() -> anyhow::Result<()> {
+    workbook::lab::watch_processes();
     // The main guard: a run with `--child` is the child that does nothing (part 1).
     if std::env::args_os()
         .nth(1)

@@ -605,6 +605,21 @@ fn a_picture_no_watched_run_wrote_is_never_replaced() {
         std::fs::read(place.out().join("0.jpg")).expect("kept"),
         b"my holiday photo"
     );
+    std::fs::remove_file(place.out().join("0.jpg")).expect("moved away");
+    // A name past the run's count is kept too: lessons 09 and 10 write more pictures
+    // than they are asked for.
+    std::fs::write(place.out().join("7.jpg"), b"mine too").expect("mine");
+    let output = lesson06(&place, &["--latency-ms", "0", "--no-compare"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("7.jpg was not written by a run the lab watched"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read(place.out().join("7.jpg")).expect("kept"),
+        b"mine too"
+    );
 }
 
 /// Issue 24, item 7: a child left behind holding the program's stdout (plain, or in a

@@ -46,7 +46,8 @@ fn temporaries(folder: &Path) -> Vec<String> {
             entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .filter(|name| name.starts_with(".workbook-tmp-"))
+                // `lessons/picture.rs` writes `.0.jpg.PID-NANOS.part`, then renames it.
+                .filter(|name| name.starts_with('.') && name.ends_with(".part"))
                 .collect()
         })
         .unwrap_or_default()
@@ -333,4 +334,117 @@ fn a_folder_whose_name_is_not_utf8_gets_its_pictures() {
     );
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
     assert_complete_pictures(&out, 2);
+}
+
+/// Issue 24, item 12: the lessons that download nothing (their lab line is
+/// `watch_processes`) stop quietly when the reader goes (`| head`), and say in one line
+/// that a full disk lost their output. Without the lab, `println!` panics at both.
+#[test]
+fn the_lessons_without_downloads_are_quiet_at_a_closed_stdout() {
+    let lessons: [(&str, &[&str]); 5] = [
+        (env!("CARGO_BIN_EXE_lesson01"), &["--starts", "3"]),
+        (env!("CARGO_BIN_EXE_lesson02"), &[]),
+        (env!("CARGO_BIN_EXE_lesson03"), &[]),
+        (env!("CARGO_BIN_EXE_lesson08"), &[]),
+        (env!("CARGO_BIN_EXE_lesson13"), &["--unit-ms", "1"]),
+    ];
+    let run = |binary: &str, args: &[&str], stdout: Stdio| {
+        let mut child = Command::new(binary)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the lesson starts");
+        let status = wait_at_most(&mut child, Duration::from_secs(120));
+        let mut said = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            let _ = pipe.read_to_string(&mut said);
+        }
+        (status, said)
+    };
+    for (binary, args) in lessons {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        // What the lab says, apart from what the lesson prints on stderr on purpose
+        // (lesson 01's panics).
+        let lab_lines = |said: &str| -> Vec<String> {
+            said.lines()
+                .filter(|line| line.starts_with("lab:") || line.contains("failed printing"))
+                .map(str::to_string)
+                .collect()
+        };
+        let (status, said) = run(binary, args, Stdio::from(writer));
+        assert_eq!(status.code(), Some(0), "{binary}: {said}");
+        assert!(lab_lines(&said).is_empty(), "{binary}: {said}");
+
+        #[cfg(target_os = "linux")]
+        {
+            let full = std::fs::File::options()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full");
+            let (status, said) = run(binary, args, Stdio::from(full));
+            assert_eq!(status.code(), Some(1), "{binary}: {said}");
+            let lab_lines = lab_lines(&said);
+            assert_eq!(lab_lines.len(), 1, "{binary}: {said}");
+            assert!(
+                lab_lines[0].starts_with("lab: cannot write to stdout: No space left on device"),
+                "{binary}: {said}"
+            );
+        }
+    }
+}
+
+/// Issue 24, items 15 and 16: a child's name is printed, so a name with a newline in
+/// it could forge a line ("saved /etc/passwd"). It is refused as a bad argument.
+#[test]
+fn lesson03_refuses_a_name_that_would_forge_a_line() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lesson03"));
+    command.args(["--name", "x\nsaved /etc/passwd"]);
+    let output = output_within(command, Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let said = stderr(&output);
+    assert!(
+        said.contains(r#"--name "x\nsaved /etc/passwd": a name cannot hold"#),
+        "{said}"
+    );
+    assert!(
+        !said.lines().any(|line| line.starts_with("saved")),
+        "{said}"
+    );
+}
+
+/// Issue 24, items 12 and 14: the standalone server says in one line what is wrong
+/// with its port, and refuses a bandwidth that would overflow instead of wrapping.
+#[test]
+fn picsum_local_says_what_is_wrong_in_one_line() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = busy.local_addr().expect("its address").port().to_string();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_picsum-local"));
+    command.args(["--port", &port]);
+    let output = output_within(command, Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(
+        said.starts_with("picsum-local: ") && said.contains(&port) && said.lines().count() == 1,
+        "{said}"
+    );
+    assert!(said.contains("choose another --port"), "{said}");
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_picsum-local"));
+    command.args(["--port", "0", "--bandwidth-kbps", "18446744073709552"]);
+    let output = output_within(command, Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("18446744073709552"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).is_empty(),
+        "it never listened: {}",
+        stdout(&output)
+    );
 }

@@ -936,6 +936,7 @@ fn watch_once(
         time_limit: TIME_LIMIT,
         server: Some(&server),
         pass_through: false,
+        pictures: true,
     };
     let record = watch(&setting, command, stops)?;
     // Clean up before printing: a closed stdout ends `check` at the print.

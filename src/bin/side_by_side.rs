@@ -175,6 +175,7 @@ impl Bench {
             time_limit: Duration::from_secs(120),
             server: Some(&self.server),
             pass_through: false,
+            pictures: true,
         };
         let record = watch(&setting, &command, &self.stops)?;
         if let Some(stop) = &record.stopped {

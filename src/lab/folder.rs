@@ -163,12 +163,22 @@ fn made_here(folder: &Path) -> BTreeMap<String, Option<(u64, u128)>> {
         .collect()
 }
 
-/// The pictures a run of `count` would replace (`0.jpg`...) that no watched run
-/// wrote, or that changed since: a learner's own file of the same name.
-pub fn not_ours(folder: &Path, count: usize) -> Vec<String> {
+/// The pictures in the folder that a run might replace (`0.jpg`, `7.jpg`: any name a
+/// lesson writes) but that no watched run wrote, or that changed since: a learner's
+/// own file of the same name. Every such name counts, not only the first `count`: a
+/// program may write more pictures than it is asked for (lessons 09 and 10 do).
+pub fn not_ours(folder: &Path) -> Vec<String> {
     let made = made_here(folder);
-    (0..count)
-        .map(|i| format!("{i}.jpg"))
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut theirs: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| {
+            name.strip_suffix(".jpg")
+                .is_some_and(|stem| !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()))
+        })
         .filter(|name| {
             let path = folder.join(name);
             // A folder of that name cannot be replaced by a rename: only files count.
@@ -182,7 +192,9 @@ pub fn not_ours(folder: &Path, count: usize) -> Vec<String> {
             };
             is_there && !ours
         })
-        .collect()
+        .collect();
+    theirs.sort_by_cached_key(|name| natural(name));
+    theirs
 }
 
 /// Adds the files this run wrote to the folder's [`MADE`] list, as they are now.

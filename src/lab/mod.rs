@@ -69,6 +69,11 @@ pub struct Options {
     pub each_way: Option<(String, Vec<String>)>,
     /// The local server's picture: width and height.
     pub picture: (u32, u32),
+    /// The program downloads pictures: the lab starts its server, gives the program
+    /// the `PICTURES_*` variables and looks at the folder. `false` for a program that
+    /// downloads nothing ([`watch_processes`]): then only its processes and its output
+    /// are watched, and the picture options are the program's own.
+    pub pictures: bool,
     /// Show the lab's help.
     pub help: bool,
 }
@@ -88,6 +93,7 @@ impl Default for Options {
             compare: None,
             each_way: None,
             picture: (200, 3000),
+            pictures: true,
             help: false,
         }
     }
@@ -108,6 +114,14 @@ The lab's options (the program's own come after, or are listed below):
       --time-limit SECS    stop the run after this long [default: 120]
       --compare \"ARGS\"       (lab only) run the program again with ARGS and print the speedup
       --no-compare         skip the comparison run
+  -h, --help               this help";
+
+/// The lab's options for a program that downloads nothing ([`watch_processes`]).
+pub const HELP_PROCESSES: &str = "\
+The lab's options (the program's own come after, or are listed below):
+      --trace FILE         write the run as a Chrome trace (open it in https://ui.perfetto.dev)
+      --record FILE        write everything the lab saw as JSON
+      --time-limit SECS    stop the run after this long [default: 120]
   -h, --help               this help";
 
 /// A bad option: said in one line, exit status 2.
@@ -157,21 +171,23 @@ fn split(
             Some((flag, value)) if flag.starts_with("--") => (flag, Some(OsString::from(value))),
             _ => (text, None),
         };
-        let takes_value = [
+        // A program that downloads nothing keeps the picture options for itself.
+        let for_pictures = [
             "--count",
             "--latency-ms",
             "--bandwidth-kbps",
             "--fault",
             "--url",
             "--out",
-            "--trace",
-            "--record",
-            "--time-limit",
         ];
+        let takes_value = ["--trace", "--record", "--time-limit"];
+        let pictures = options.pictures;
+        let takes_value =
+            |flag: &str| takes_value.contains(&flag) || (pictures && for_pictures.contains(&flag));
         match flag {
             "-h" | "--help" => options.help = true,
-            "--no-compare" => options.compare = None,
-            "--compare" if command_follows => {
+            "--no-compare" if pictures => options.compare = None,
+            "--compare" if command_follows && pictures => {
                 let value = args.next().ok_or_else(|| {
                     UsageError(
                         "--compare needs the other run's arguments, e.g. \"--mode sequential\""
@@ -181,7 +197,7 @@ fn split(
                 let words = value.to_string_lossy();
                 options.compare = Some(words.split_whitespace().map(OsString::from).collect());
             }
-            flag if takes_value.contains(&flag) => {
+            flag if takes_value(flag) => {
                 let value = match inline {
                     Some(value) => value,
                     None => args
@@ -271,6 +287,18 @@ fn a_printable_path(flag: &str, value: OsString) -> Result<PathBuf, UsageError> 
 /// its status; in the watched run it returns at once and does nothing.
 pub fn watch() {
     watch_with_compare(None);
+}
+
+/// The lab line of a program that downloads nothing (lessons 01, 02, 03, 08, 13): the
+/// lab starts no server and looks at no folder. It watches the program's processes
+/// and passes its output through, so that a reader who goes early (`| head`) or a
+/// Ctrl-C ends the run quietly and whole, and `--record` and `--trace` keep what it
+/// printed and which processes ran. It adds nothing to the output.
+pub fn watch_processes() {
+    watch_with(Options {
+        pictures: false,
+        ..Options::default()
+    });
 }
 
 /// [`watch`], and afterwards the program is run once more with `args` instead of its

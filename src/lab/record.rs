@@ -16,7 +16,8 @@ pub struct Record {
     pub version: u32,
     /// The command that was watched: the program, then its arguments.
     pub program: Vec<String>,
-    /// What the program was told: `PICTURES_URL`, `PICTURES_DIR`, `PICTURES_COUNT`.
+    /// What the program was told: `PICTURES_URL`, `PICTURES_DIR`, `PICTURES_COUNT`
+    /// (empty and 0 for a program that downloads nothing, `watch_processes`).
     pub url: String,
     pub dir: String,
     pub count: usize,
@@ -37,6 +38,11 @@ pub struct Record {
     /// [`KEPT_LINES`] of a long output are kept); they still reached the terminal.
     #[serde(default)]
     pub lines_left_out: usize,
+    /// Why the program's output could not all be passed on to the lab's own stdout or
+    /// stderr (a full disk), if so: the run then fails. A reader that went early
+    /// (`| head`) is not a loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_lost: Option<String>,
     pub files: Vec<File>,
     /// User and system CPU time of the whole tree, in seconds (Unix).
     pub cpu: Option<f64>,
@@ -75,6 +81,7 @@ impl Record {
             processes: Vec::new(),
             lines: Vec::new(),
             lines_left_out: 0,
+            output_lost: None,
             files: Vec::new(),
             cpu: None,
             peak_memory: None,

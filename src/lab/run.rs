@@ -40,7 +40,11 @@ pub fn as_lab_of_this_program(defaults: Options) -> i32 {
     if options.help {
         say(&format!(
             "{name}, watched by the workbook's lab (remove the lab line and it runs on its own).\n\n{}\n\nThe program's own options:",
-            super::HELP
+            if options.pictures {
+                super::HELP
+            } else {
+                super::HELP_PROCESSES
+            }
         ));
         let status = Command::new(&program)
             .arg("--help")
@@ -66,6 +70,9 @@ pub fn lab_main(options: &Options, command: &[OsString]) -> i32 {
 }
 
 fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i32> {
+    if !options.pictures {
+        return watch_processes_only(options, command);
+    }
     let name = program_name(command.first().map(OsString::as_os_str).unwrap_or_default());
     let out = options
         .out
@@ -87,21 +94,8 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
     };
     // Removed again on the way out if the run left them empty, however it ends.
     let _made = prepare_folder(&out)?;
-    refuse_to_replace_what_is_not_ours(&out, options.count)?;
-    for (flag, path) in [("--trace", &options.trace), ("--record", &options.record)] {
-        if let Some(path) = path {
-            refuse_inside(flag, path, &out)?;
-        }
-    }
-    if let (Some(trace), Some(record)) = (&options.trace, &options.record) {
-        let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or(path.to_path_buf());
-        if trace == record || resolved(trace) == resolved(record) {
-            anyhow::bail!(
-                "--trace and --record both name {}: one would replace the other; give two files",
-                shown(trace)
-            );
-        }
-    }
+    refuse_to_replace_what_is_not_ours(&out)?;
+    refuse_bad_lab_files(options, Some(&out))?;
     let server = match &options.url {
         Some(_) => None,
         None => Some(
@@ -146,6 +140,7 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         time_limit: options.time_limit,
         server: server.as_ref(),
         pass_through: true,
+        pictures: true,
     };
     let mut record = match each_way {
         Some((flag, ways)) => watch_each_way(&setting, command, flag, ways, &stops)?,
@@ -183,14 +178,47 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
     // The summary is the run's last word on stdout. If it cannot be written (a full
     // disk), the program's output was lost too: that is said, and the run fails. A
     // reader that has gone (`| head`) is not a failure.
-    if let Err(error) = writeln!(std::io::stdout(), "{}", report::summary(&record))
+    let summary = writeln!(std::io::stdout(), "{}", report::summary(&record));
+    if let Some(lost) = &record.output_lost {
+        eprintln!("lab: {lost}");
+        code = code.max(1);
+    } else if let Err(error) = summary
         && error.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("lab: cannot write to stdout: {error}");
         code = code.max(1);
     }
+    code = write_trace_and_record(options, &record, code);
+    Ok(code)
+}
+
+/// A program that downloads nothing: no server, no folder, no words of the lab's own
+/// unless the run is stopped. Its output and its processes are watched all the same.
+fn watch_processes_only(options: &Options, command: &[OsString]) -> anyhow::Result<i32> {
+    refuse_bad_lab_files(options, None)?;
+    let stops = signals::listen();
+    let setting = Setting {
+        url: "",
+        out: Path::new(""),
+        count: 0,
+        time_limit: options.time_limit,
+        server: None,
+        pass_through: true,
+        pictures: false,
+    };
+    let record = watch(&setting, command, &stops)?;
+    let mut code = exit_code(&record);
+    if let Some(lost) = &record.output_lost {
+        eprintln!("lab: {lost}");
+        code = code.max(1);
+    }
+    Ok(write_trace_and_record(options, &record, code))
+}
+
+/// Writes `--trace` and `--record` if asked; `code`, or 1 if one could not be written.
+fn write_trace_and_record(options: &Options, record: &Record, mut code: i32) -> i32 {
     if let Some(path) = &options.trace {
-        match super::trace::write(path, &record) {
+        match super::trace::write(path, record) {
             Ok(()) => say(&format!(
                 "trace: {} (open it in https://ui.perfetto.dev)",
                 shown(path)
@@ -207,7 +235,7 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
         eprintln!("lab: {error}");
         code = code.max(1);
     }
-    Ok(code)
+    code
 }
 
 /// The program's arguments already say which way (`--mode pool`, `--mode=pool`).
@@ -295,6 +323,8 @@ pub struct Setting<'a> {
     pub server: Option<&'a PictureServer>,
     /// Copy the program's output to the lab's (else only record it).
     pub pass_through: bool,
+    /// The program downloads pictures: it is told where, and the folder is looked at.
+    pub pictures: bool,
 }
 
 /// Runs `command` and watches it until its whole tree has ended.
@@ -306,7 +336,7 @@ pub fn watch(
     let Some((program, args)) = command.split_first() else {
         anyhow::bail!("no program to watch");
     };
-    let before = folder::snapshot(setting.out);
+    let before = setting.pictures.then(|| folder::snapshot(setting.out));
     let first_request = setting.server.map_or(0, |server| server.served().len());
     let owners = setting
         .server
@@ -314,12 +344,15 @@ pub fn watch(
     become_subreaper();
 
     let mut child = Command::new(program);
+    if setting.pictures {
+        child
+            .env("PICTURES_URL", setting.url)
+            .env("PICTURES_DIR", setting.out)
+            .env("PICTURES_COUNT", setting.count.to_string());
+    }
     child
         .args(args)
         .env(WATCHED, "1")
-        .env("PICTURES_URL", setting.url)
-        .env("PICTURES_DIR", setting.out)
-        .env("PICTURES_COUNT", setting.count.to_string())
         .env("NO_PROXY", no_proxy("NO_PROXY"))
         .env("no_proxy", no_proxy("no_proxy"))
         .stdin(Stdio::null())
@@ -340,8 +373,10 @@ pub fn watch(
         }
         _ => None,
     };
+    let output_lost: Arc<Mutex<Option<String>>> = Arc::default();
     let pass_through = setting.pass_through.then(|| PassThrough {
         bars: live.as_ref().map(live::Live::bars),
+        lost: output_lost.clone(),
     });
     let lines: Arc<Mutex<Kept>> = Arc::default();
     let readers =
@@ -433,7 +468,10 @@ pub fn watch(
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     );
-    let files = folder::compare(setting.out, &before, ours.as_deref());
+    let files = match &before {
+        Some(before) => folder::compare(setting.out, before, ours.as_deref()),
+        None => Vec::new(),
+    };
     if let Err(error) = folder::note_made(setting.out, &files) {
         say(&format!(
             "lab: cannot keep the list of the run's files: {error}"
@@ -446,6 +484,10 @@ pub fn watch(
         requests,
         processes,
         lines_left_out: lines.left_out,
+        output_lost: output_lost
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take(),
         lines: lines.head.into_iter().chain(lines.tail).collect(),
         files,
         cpu,
@@ -694,24 +736,34 @@ fn no_proxy(name: &str) -> String {
     }
 }
 
-/// Reads one pipe line by line: each line is timestamped as it arrives, recorded, and
-/// copied to the lab's own stream at once.
 /// How the program's lines reach the lab's terminal: as they are, or above the live
 /// view's bars.
 #[derive(Clone)]
 struct PassThrough {
     bars: Option<indicatif::MultiProgress>,
+    /// Why a line could not be passed on (a full disk), the first time.
+    lost: Arc<Mutex<Option<String>>>,
 }
 
 impl PassThrough {
     fn write(&self, stream: &str, line: &[u8]) {
-        // A reader that has gone (`| head`) must not stop the watching.
         let write = || {
-            let _ = if stream == "stderr" {
+            let written = if stream == "stderr" {
                 std::io::stderr().write_all(line)
             } else {
                 std::io::stdout().write_all(line)
             };
+            // A reader that has gone (`| head`) must not stop the watching, and is
+            // not a failure. Any other error is: the output was lost.
+            if let Err(error) = written
+                && error.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                let mut lost = self
+                    .lost
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                lost.get_or_insert_with(|| format!("cannot write to {stream}: {error}"));
+            }
         };
         match &self.bars {
             Some(bars) => bars.suspend(write),
@@ -720,6 +772,8 @@ impl PassThrough {
     }
 }
 
+/// Reads one pipe line by line: each line is timestamped as it arrives, recorded, and
+/// copied to the lab's own stream at once.
 fn read_lines(
     pipe: impl Read + Send + 'static,
     stream: &'static str,
@@ -851,8 +905,8 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<MadeFolders> {
 
 /// A picture in the folder that no watched run wrote (a learner's own `0.jpg`) would
 /// be replaced by the run: said before the program starts, and nothing is touched.
-fn refuse_to_replace_what_is_not_ours(out: &Path, count: usize) -> anyhow::Result<()> {
-    let theirs = folder::not_ours(out, count);
+fn refuse_to_replace_what_is_not_ours(out: &Path) -> anyhow::Result<()> {
+    let theirs = folder::not_ours(out);
     if let Some(first) = theirs.first() {
         let others = match theirs.len() {
             1 => String::new(),
@@ -867,10 +921,29 @@ fn refuse_to_replace_what_is_not_ours(out: &Path, count: usize) -> anyhow::Resul
     Ok(())
 }
 
+/// `--trace` and `--record`: each where it may go, and not both the same file.
+fn refuse_bad_lab_files(options: &Options, out: Option<&Path>) -> anyhow::Result<()> {
+    for (flag, path) in [("--trace", &options.trace), ("--record", &options.record)] {
+        if let Some(path) = path {
+            refuse_inside(flag, path, out)?;
+        }
+    }
+    if let (Some(trace), Some(record)) = (&options.trace, &options.record) {
+        let resolved = |path: &Path| std::fs::canonicalize(path).unwrap_or(path.to_path_buf());
+        if trace == record || resolved(trace) == resolved(record) {
+            anyhow::bail!(
+                "--trace and --record both name {}: one would replace the other; give two files",
+                shown(trace)
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The lab's own files go into a folder that exists, and never into the pictures'
 /// folder: one could replace a picture (`--trace out/0.jpg`), and the folder's check
 /// would count it. Said before the program starts.
-fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
+fn refuse_inside(flag: &str, path: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let absolute = |path: &Path| -> PathBuf {
         std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
     };
@@ -888,6 +961,7 @@ fn refuse_inside(flag: &str, path: &Path, out: &Path) -> anyhow::Result<()> {
     if path.is_dir() {
         anyhow::bail!("{flag} {}: is a folder; give a file name", shown(path));
     }
+    let Some(out) = out else { return Ok(()) };
     let canonical = |path: PathBuf| std::fs::canonicalize(&path).unwrap_or(path);
     // Through a symbolic link, what gets written is the link's target: judge where
     // that is (`--trace mine.json` linked to `out/0.jpg` would replace a picture).
