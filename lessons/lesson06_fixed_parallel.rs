@@ -117,16 +117,20 @@ pub fn download_all_in_threads(job: &Job) -> anyhow::Result<()> {
         let mut handles = Vec::new();
         for i in 0..job.count {
             let client = &client;
-            // `move` gives the thread its own `i` and `client` (a reference).
-            handles.push(s.spawn(move || download_one(client, &job.url, &job.path(i))));
+            // `move` gives the thread its own `i` and `client` (a reference). The
+            // `Builder` returns an error if the OS refuses a thread (`s.spawn` panics).
+            let thread = thread::Builder::new();
+            handles.push(
+                thread.spawn_scoped(s, move || download_one(client, &job.url, &job.path(i)))?,
+            );
         }
         let results = handles.into_iter().map(|handle| {
             handle
                 .join()
                 .unwrap_or_else(|_| Err(anyhow!("a download thread panicked")))
         });
-        results.filter(said_if_failed).count()
-    });
+        anyhow::Ok(results.filter(said_if_failed).count())
+    })?;
     all_arrived(failed, job.count)
 }
 // ANCHOR_END: threads

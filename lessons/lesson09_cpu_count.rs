@@ -90,7 +90,9 @@ pub fn run_on_pool(
         let mut handles = Vec::new();
         for w in 0..workers {
             // `move`: each worker gets its own `w` and a copy of the reference `job`.
-            handles.push(scope.spawn(move || (w..jobs).step_by(workers).try_for_each(job)));
+            let worker = move || (w..jobs).step_by(workers).try_for_each(job);
+            // A `Builder` returns an error if the OS refuses a thread (`spawn` panics).
+            handles.push(thread::Builder::new().spawn_scoped(scope, worker)?);
         }
         // The first error, if any, after every worker has finished.
         handles

@@ -121,9 +121,10 @@ pub fn sequentially(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Durati
 pub fn on_threads(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
     thread::scope(|scope| {
-        let threads: Vec<_> = (0..jobs)
-            .map(|i| scope.spawn(move || work.run(job, i)))
-            .collect();
+        // A `Builder` returns an error if the OS refuses a thread (`spawn` panics).
+        let threads = (0..jobs)
+            .map(|i| thread::Builder::new().spawn_scoped(scope, move || work.run(job, i)))
+            .collect::<Result<Vec<_>, _>>()?;
         for thread in threads {
             thread
                 .join()

@@ -48,13 +48,22 @@ fn main() -> anyhow::Result<()> {
 /// back: `Err` if the thread panicked, else the closure's own `Result`.
 fn results_through_join_handles(job: &Job, client: &Client) -> anyhow::Result<()> {
     let mut handles = Vec::new();
+    let mut refused = None;
     for i in 0..job.count {
         // Clones to move into the thread: a `Client` is cheap to clone (its connection
         // pool is shared inside), a `String` and a `PathBuf` are copied.
         let (client, url, path) = (client.clone(), job.url.clone(), job.path(i));
-        let handle: thread::JoinHandle<anyhow::Result<usize>> =
-            thread::spawn(move || picture::download(&client, &url, &path));
-        handles.push(handle);
+        // `thread::spawn` panics if the OS refuses a thread (too many already); a
+        // `Builder` says so as an error. Then start no more, and join what started.
+        let started: std::io::Result<thread::JoinHandle<anyhow::Result<usize>>> =
+            thread::Builder::new().spawn(move || picture::download(&client, &url, &path));
+        match started {
+            Ok(handle) => handles.push(handle),
+            Err(error) => {
+                refused = Some(error);
+                break;
+            }
+        }
     }
     // Join every thread first, then look at the results: returning at the first
     // error would leave the other threads running on their own.
@@ -64,6 +73,9 @@ fn results_through_join_handles(job: &Job, client: &Client) -> anyhow::Result<()
             .join()
             .map_err(|_| anyhow::anyhow!("a download thread panicked"))?;
         results.push(result);
+    }
+    if let Some(error) = refused {
+        anyhow::bail!("cannot start a thread: {error}");
     }
     let mut total = 0;
     for result in results {
@@ -84,8 +96,11 @@ fn results_in_a_scope(job: &Job, client: &Client) -> anyhow::Result<()> {
     let total: usize = thread::scope(|s| {
         let handles: Vec<_> = (0..job.count)
             // `move` moves only `i` (and the two references) into each closure.
-            .map(|i| s.spawn(move || picture::download(client, &job.url, &job.path(i))))
-            .collect();
+            .map(|i| {
+                thread::Builder::new()
+                    .spawn_scoped(s, move || picture::download(client, &job.url, &job.path(i)))
+            })
+            .collect::<Result<_, _>>()?;
         let mut total = 0;
         for handle in handles {
             let result = handle
@@ -131,7 +146,7 @@ fn progress_through_a_channel(job: &Job, client: &Client) -> anyhow::Result<()> 
     thread::scope(|s| {
         for i in 0..job.count {
             let sender = sender.clone(); // one sender per worker
-            s.spawn(move || {
+            thread::Builder::new().spawn_scoped(s, move || {
                 // A send fails only if the receiver is gone; then nobody is listening.
                 let _ = sender.send(Progress::Started(i));
                 let message = match picture::download(client, &job.url, &job.path(i)) {
@@ -139,7 +154,7 @@ fn progress_through_a_channel(job: &Job, client: &Client) -> anyhow::Result<()> 
                     Err(error) => Progress::Failed(i, format!("{error:#}")),
                 };
                 let _ = sender.send(message);
-            });
+            })?;
         }
         drop(sender); // ours: now the workers hold the only senders
         // `recv` waits for the next message; it fails once every sender is dropped.
@@ -150,7 +165,8 @@ fn progress_through_a_channel(job: &Job, client: &Client) -> anyhow::Result<()> 
                 Progress::Failed(i, why) => println!("   picture {i}: FAILED, {why}"),
             }
         }
-    });
+        anyhow::Ok(())
+    })?;
     println!("   the channel closed: every worker has finished");
     Ok(())
 }
@@ -164,10 +180,11 @@ fn shared_total(job: &Job, client: &Client) -> anyhow::Result<()> {
     // An atomic: the processor adds without a lock.
     let atomic_total = Arc::new(AtomicU64::new(0));
     let mut handles = Vec::new();
+    let mut refused = None;
     for i in 0..job.count {
         let (total, atomic_total) = (Arc::clone(&total), Arc::clone(&atomic_total));
         let (client, url, path) = (client.clone(), job.url.clone(), job.path(i));
-        handles.push(thread::spawn(move || -> anyhow::Result<()> {
+        let started = thread::Builder::new().spawn(move || -> anyhow::Result<()> {
             let bytes = picture::download(&client, &url, &path)? as u64;
             // The lock is held only for the addition, not for the download.
             *total
@@ -177,12 +194,27 @@ fn shared_total(job: &Job, client: &Client) -> anyhow::Result<()> {
             // else; `join` below makes every addition visible before we read.
             atomic_total.fetch_add(bytes, Ordering::Relaxed);
             Ok(())
-        }));
+        });
+        match started {
+            Ok(handle) => handles.push(handle),
+            Err(error) => {
+                refused = Some(error); // as in part 1: join what started
+                break;
+            }
+        }
     }
+    // Every thread is joined before the first error is returned.
+    let mut failed = refused.map(|error| anyhow::anyhow!("cannot start a thread: {error}"));
     for handle in handles {
-        handle
+        let joined = handle
             .join()
-            .map_err(|_| anyhow::anyhow!("a download thread panicked"))??;
+            .map_err(|_| anyhow::anyhow!("a download thread panicked"));
+        if let Err(error) = joined.and_then(|result| result) {
+            failed.get_or_insert(error);
+        }
+    }
+    if let Some(error) = failed {
+        return Err(error);
     }
     let total = *total
         .lock()

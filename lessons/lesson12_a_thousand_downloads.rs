@@ -186,16 +186,19 @@ pub fn with_a_pool(job: &Job, count: usize, workers: usize) -> anyhow::Result<Re
     thread::scope(|s| {
         for _ in 0..workers.min(count) {
             let (client, inbox, results) = (&client, &inbox, results.clone());
-            s.spawn(move || {
+            // `--workers` is yours to choose: a `Builder` says so if the OS refuses
+            // a thread, where `s.spawn` would panic.
+            thread::Builder::new().spawn_scoped(s, move || {
                 loop {
                     // The lock is held only to take a number, not while downloading.
                     let next = inbox.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok(i) = next else { break };
                     let _ = results.send(picture::download(client, &job.url, &job.path(i)));
                 }
-            });
+            })?;
         }
-    });
+        anyhow::Ok(())
+    })?;
     drop(results);
     Ok(done.into_iter().collect())
 }
