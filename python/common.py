@@ -21,8 +21,10 @@ def arguments(name):
         at = args.index("--trace")
         if at + 1 >= len(args):
             sys.exit("--trace needs a file name, e.g. --trace python.json")
-        start_trace(args[at + 1])
+        trace = args[at + 1]
         del args[at:at + 2]
+    else:
+        trace = None
     # Under the workbook's lab (`cargo run --bin lab -- python3 python/fixed.py`), the
     # environment says where things are; arguments still win.
     env = os.environ
@@ -32,6 +34,8 @@ def arguments(name):
     count = int(args[1]) if len(args) > 1 else int(env.get("PICTURES_COUNT", 5))
     folder = args[2] if len(args) > 2 else env.get("PICTURES_DIR", os.path.join("downloads", "python", name))
     os.makedirs(folder, exist_ok=True)
+    if trace is not None:
+        start_trace(trace, folder)
     return url, count, folder
 
 
@@ -68,10 +72,16 @@ EVENTS = "WORKBOOK_TRACE_EVENTS"
 START = "WORKBOOK_TRACE_START"
 
 
-def start_trace(path):
+def start_trace(path, pictures):
+    """The trace replaces a regular file whole, and nothing else: not a device, a pipe
+    or a link (`--trace /dev/null` stays a device), and nothing in the pictures' folder."""
     folder = os.path.dirname(path) or "."
     if os.path.isdir(path) or not os.path.isdir(folder):
         sys.exit(f"--trace {path}: cannot write a file there")
+    if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+        sys.exit(f"--trace {path}: is not a regular file; give a file name")
+    if os.path.samefile(folder, pictures):
+        sys.exit(f"--trace {path}: is in the pictures' folder {pictures}; write it elsewhere")
     os.environ[EVENTS] = os.path.join(folder, f".workbook-tmp-{os.getpid()}-0-trace-events")
     os.environ[START] = repr(time.time())
     atexit.register(write_trace, path)
