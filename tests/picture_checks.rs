@@ -63,3 +63,41 @@ fn a_write_leaves_temporary_files_it_did_not_make_alone() {
         "only the picture was added, nothing else touched"
     );
 }
+
+/// Issue 24, items 10 and 14: a media type ignores case and may carry parameters, so
+/// nginx's `IMAGE/JPEG` is a JPEG; one that is not text is said to be so, not taken
+/// for a missing Content-Type.
+#[test]
+fn a_media_type_ignores_case_and_parameters() {
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+    let with = |value: HeaderValue| {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, value);
+        headers
+    };
+    for jpeg in [
+        "image/jpeg",
+        "IMAGE/JPEG",
+        "image/jpeg; charset=binary",
+        "Image/Jpeg ;q=1",
+    ] {
+        let headers = with(HeaderValue::from_static(jpeg));
+        assert!(
+            picture::refuse_what_is_not_a_jpeg("u", &headers).is_ok(),
+            "{jpeg}"
+        );
+    }
+    for other in ["text/html", "image/png", "image/jpeg2000"] {
+        let headers = with(HeaderValue::from_static(other));
+        let error = picture::refuse_what_is_not_a_jpeg("u", &headers).expect_err(other);
+        assert_eq!(error.to_string(), format!("u: got {other}, not a JPEG"));
+    }
+    let not_text = HeaderValue::from_bytes(b"image/jp\xe9g").expect("a header value");
+    let error = picture::refuse_what_is_not_a_jpeg("u", &with(not_text)).expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "u: got a Content-Type that is not text, not a JPEG"
+    );
+    // No media type at all: the body's own check decides.
+    assert!(picture::refuse_what_is_not_a_jpeg("u", &HeaderMap::new()).is_ok());
+}
