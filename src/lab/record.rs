@@ -138,7 +138,9 @@ pub struct Request {
     pub connection: String,
     /// The process of the watched tree that held the connection (Linux), else `None`.
     /// Found while the connection is open: a connection closed within a few
-    /// milliseconds of opening may be missed, and then it is `None` too.
+    /// milliseconds of opening may be missed, and then it is `None` too, as is one
+    /// that ended before the lab could look (when many processes start at once and
+    /// keep every CPU busy, the lab's look can come tens of milliseconds late).
     pub pid: Option<u32>,
 }
 

@@ -105,8 +105,6 @@ struct Pending {
     since: Instant,
     /// Its socket's inode, once the kernel has named it (it stays while it is open).
     inode: Option<u64>,
-    /// Looks that did not find it.
-    missed: u32,
 }
 
 impl Pending {
@@ -116,7 +114,6 @@ impl Pending {
             client,
             since: Instant::now(),
             inode: None,
-            missed: 0,
         }
     }
 }
@@ -147,14 +144,19 @@ fn owners_of(
     if wanted.is_empty() {
         return HashMap::new();
     }
-    // A request missed before may be on a descriptor closed and opened again since
-    // the last look, which the kept links would hide: then every link is read.
-    let read_all = pending.iter().any(|request| request.missed > 0);
-    let owners = descriptors.look(&wanted, read_all);
-    for request in pending.iter_mut() {
-        if !owners.contains_key(&request.number) {
-            request.missed += 1;
-        }
+    let mut owners = descriptors.look(&wanted, false);
+    // Not found: its descriptor may have been closed and opened again under the same
+    // number since the last look, which a kept link would hide, or the walk of the
+    // tree left its process out. Looked for again at once, before the connection can
+    // end: every link read, over all of `/proc` (rare, and dearer).
+    let missing = |owners: &HashMap<usize, u32>| {
+        wanted
+            .values()
+            .flatten()
+            .any(|number| !owners.contains_key(number))
+    };
+    if missing(&owners) {
+        owners.extend(descriptors.look(&wanted, true));
     }
     owners
 }
@@ -171,7 +173,16 @@ impl Descriptors {
     fn look(&mut self, wanted: &HashMap<u64, Vec<usize>>, read_all: bool) -> HashMap<usize, u32> {
         let mut owners = HashMap::new();
         let mut now = HashMap::new();
-        for stat in super::tree::tree_below(std::process::id()) {
+        // The lists of children the walk reads may leave out a process while others
+        // are being started (the kernel says they are exact only for a stopped task):
+        // `read_all` takes the tree from all of `/proc` instead, which costs more.
+        let me = std::process::id();
+        let tree = if read_all {
+            super::tree::below(me, &super::tree::all_processes())
+        } else {
+            super::tree::tree_below(me)
+        };
+        for stat in tree {
             let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", stat.pid)) else {
                 continue;
             };
@@ -182,8 +193,10 @@ impl Descriptors {
                 let Some(number) = fd.file_name().to_str().and_then(|fd| fd.parse().ok()) else {
                     continue;
                 };
+                // Only a socket's link is kept: a descriptor that was something else
+                // (a pipe, a file) may be a socket by now.
                 let inode = match before.get(&number) {
-                    Some(&inode) if !read_all => inode,
+                    Some(&Some(inode)) if !read_all => Some(inode),
                     _ => socket_inode(&fd.path()),
                 };
                 if let Some(numbers) = inode.and_then(|inode| wanted.get(&inode)) {
