@@ -14,7 +14,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use workbook::lab::run::{Setting, watch};
@@ -62,9 +62,6 @@ fn alone_and_under_the_lab(c: &mut Criterion) {
     let mut group = c.benchmark_group(common::with_latency("lab"));
     for program in &programs {
         let url = if program.count == 5 { &url } else { &small };
-        group.bench_function(format!("{} alone", program.name), |b| {
-            b.iter(|| run_alone(&program.command, url, out.path(), program.count));
-        });
         let setting = Setting {
             url,
             out: out.path(),
@@ -74,17 +71,38 @@ fn alone_and_under_the_lab(c: &mut Criterion) {
             pass_through: false,
             pictures: true,
         };
+        let alone = || run_alone(&program.command, url, out.path(), program.count);
+        let under_the_lab = || {
+            let record = watch(&setting, &program.command, &stops).expect("watched");
+            assert!(record.exit.success(), "{}", record.exit);
+            // The record is complete: every request the program made is in it.
+            assert_eq!(record.requests.len(), program.count);
+            assert!(record.requests.iter().all(|request| request.complete));
+        };
+        // The two alternate: each timed run follows one of the other kind, untimed.
+        // Run as two blocks instead, the second would meet a machine the first had
+        // changed (a thousand connections each time, left in TIME_WAIT, make the
+        // next connects slower), and the ratio would measure the order.
+        group.bench_function(format!("{} alone", program.name), |b| {
+            b.iter_custom(|iterations| alternating(iterations, &under_the_lab, &alone));
+        });
         group.bench_function(format!("{} under the lab", program.name), |b| {
-            b.iter(|| {
-                let record = watch(&setting, &program.command, &stops).expect("watched");
-                assert!(record.exit.success(), "{}", record.exit);
-                // The record is complete: every request the program made is in it.
-                assert_eq!(record.requests.len(), program.count);
-                assert!(record.requests.iter().all(|request| request.complete));
-            });
+            b.iter_custom(|iterations| alternating(iterations, &alone, &under_the_lab));
         });
     }
     group.finish();
+}
+
+/// `iterations` times: `other` (not timed), then `timed`; the time of the `timed` runs.
+fn alternating(iterations: u64, other: &dyn Fn(), timed: &dyn Fn()) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iterations {
+        other();
+        let start = Instant::now();
+        timed();
+        total += start.elapsed();
+    }
+    total
 }
 
 /// The program on its own, told where things are as the lab would tell it.
