@@ -468,11 +468,11 @@ pub fn watch(
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     );
-    let files = match &before {
-        Some(before) => folder::compare(setting.out, before, ours.as_deref()),
-        None => Vec::new(),
+    let (files, after) = match &before {
+        Some(before) => folder::compare_keeping(setting.out, before, ours.as_deref()),
+        None => (Vec::new(), folder::Snapshot::default()),
     };
-    if let Err(error) = folder::note_made(setting.out, &files) {
+    if let Err(error) = folder::note_made(setting.out, &files, &after) {
         say(&format!(
             "lab: cannot keep the list of the run's files: {error}"
         ));
