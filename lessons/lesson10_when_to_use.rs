@@ -157,11 +157,27 @@ pub fn in_processes(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Durati
         command
             .env("PICTURES_URL", &job.url)
             .env("PICTURES_DIR", &job.dir);
-        children.push(command.spawn()?);
+        match command.spawn() {
+            Ok(child) => children.push(child),
+            Err(error) => {
+                // Leave nothing running behind: wait for those already started.
+                for mut child in children {
+                    let _ = child.wait();
+                }
+                anyhow::bail!("cannot start the child for job {i}: {error}");
+            }
+        }
     }
+    // Every child is waited for before a failure is reported.
+    let mut failed = None;
     for mut child in children {
         let status = child.wait()?;
-        anyhow::ensure!(status.success(), "a child ended with {status}");
+        if !status.success() {
+            failed.get_or_insert(status);
+        }
+    }
+    if let Some(status) = failed {
+        anyhow::bail!("a child ended with {status}");
     }
     Ok(start.elapsed())
 }
