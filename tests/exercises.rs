@@ -211,3 +211,25 @@ fn shipped_exercises_are_their_start_copies() {
         );
     }
 }
+
+/// Issue 24, item 15: a dumb terminal shows escape codes as text, so `check` sends it
+/// none, even where colour is forced (`CLICOLOR_FORCE`). Forced without `TERM=dumb`,
+/// the same run is coloured: the test can tell the two apart.
+#[cfg(unix)]
+#[test]
+fn a_dumb_terminal_gets_no_colour_codes() {
+    let judged = |term: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_check"))
+            .args(["06", "--program", "true"])
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1")
+            .env("TERM", term)
+            .output()
+            .expect("check runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let dumb = judged("dumb");
+    assert!(dumb.contains("pictures"), "{dumb}");
+    assert!(!dumb.contains('\x1b'), "{dumb:?}");
+    assert!(judged("xterm").contains('\x1b'), "colour forced, and none");
+}

@@ -87,9 +87,10 @@ fn four_faults_lose_only_their_own_pictures() {
     // One line per lost picture, naming it, then one line for the whole run.
     let errors = program_errors(&record);
     assert_eq!(errors.len(), 5, "{errors:?}");
+    // Each names its picture and the URL it came from (issue 24, item 14).
     for (line, picture) in errors.iter().zip(["1.jpg", "2.jpg", "3.jpg", "4.jpg"]) {
         assert!(
-            line.starts_with("FAILED ") && line.contains(picture),
+            line.starts_with("FAILED ") && line.contains(picture) && line.contains(&record.url),
             "{line}"
         );
     }
