@@ -53,17 +53,6 @@ fn main() -> anyhow::Result<()> {
 }
 // ANCHOR_END: main
 
-/// One download, and a line that says it arrived (or why not, on stderr).
-fn download_one(
-    client: &reqwest::blocking::Client,
-    url: &str,
-    path: &std::path::Path,
-) -> anyhow::Result<()> {
-    let bytes = picture::download(client, url, path)?;
-    println!("saved {} ({bytes} bytes)", path.display());
-    Ok(())
-}
-
 // ANCHOR: processes
 pub fn download_all_in_processes(job: &Job) -> anyhow::Result<()> {
     let me = env::current_exe()?;
@@ -161,6 +150,18 @@ pub fn download_all_sequentially(job: &Job) -> anyhow::Result<()> {
     all_arrived(failed, job.count)
 }
 
+// ANCHOR: helpers
+/// One download, and a line that says it arrived (or why not, on stderr).
+fn download_one(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let bytes = picture::download(client, url, path)?;
+    println!("saved {} ({bytes} bytes)", path.display());
+    Ok(())
+}
+
 /// Prints why a download failed, and says whether it did.
 fn said_if_failed(result: &anyhow::Result<()>) -> bool {
     if let Err(error) = result {
@@ -169,9 +170,11 @@ fn said_if_failed(result: &anyhow::Result<()>) -> bool {
     result.is_err()
 }
 
+/// The run's result: an error if any picture did not arrive.
 fn all_arrived(failed: usize, count: usize) -> anyhow::Result<()> {
     if failed > 0 {
         bail!("{failed} of {count} pictures did not arrive (the reasons are above)");
     }
     Ok(())
 }
+// ANCHOR_END: helpers

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use rayon::prelude::*;
 
 pub mod picture;
@@ -25,7 +25,7 @@ struct Args {
 }
 
 /// The three kinds of work.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy)]
 pub enum Work {
     Tiny,
     Computing,
@@ -33,6 +33,8 @@ pub enum Work {
 }
 
 impl Work {
+    const ALL: [Work; 3] = [Work::Tiny, Work::Computing, Work::Waiting];
+
     /// Job `i` of this kind, in this process.
     pub fn run(self, job: &Job, i: usize) -> anyhow::Result<()> {
         match self {
@@ -57,6 +59,15 @@ impl Work {
             Work::Waiting => "waiting: download",
         }
     }
+
+    /// The word that tells a child which kind of job to do: `--child tiny 3`.
+    fn word(self) -> &'static str {
+        match self {
+            Work::Tiny => "tiny",
+            Work::Computing => "computing",
+            Work::Waiting => "waiting",
+        }
+    }
 }
 
 // ANCHOR: main
@@ -74,7 +85,7 @@ fn main() -> anyhow::Result<()> {
         "{:<18} | {:>10} | {:>10} | {:>10} | {:>10}",
         "work", "sequential", "threads", "rayon", "processes"
     );
-    for work in [Work::Tiny, Work::Computing, Work::Waiting] {
+    for work in Work::ALL {
         println!(
             "{:<18} | {:>10} | {:>10} | {:>10} | {:>10}",
             work.name(),
@@ -96,8 +107,9 @@ pub fn run_child_if_asked() {
     if let [_, flag, kind, i] = args.as_slice()
         && flag == "--child"
     {
-        let done = match (Work::from_str(kind, false), i.parse()) {
-            (Ok(work), Ok(i)) => Job::from_env().and_then(|job| work.run(&job, i)),
+        let work = Work::ALL.into_iter().find(|work| work.word() == kind);
+        let done = match (work, i.parse()) {
+            (Some(work), Ok(i)) => Job::from_env().and_then(|job| work.run(&job, i)),
             _ => Err(anyhow::anyhow!("not a job: {kind} {i}")),
         };
         if let Err(error) = done {
@@ -145,14 +157,11 @@ pub fn with_rayon(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration
 
 pub fn in_processes(work: Work, job: &Job, jobs: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    let kind = work
-        .to_possible_value()
-        .map(|value| value.get_name().to_string());
     let me = env::current_exe()?;
     let mut children = Vec::new();
     for i in 0..jobs {
         let mut command = Command::new(&me);
-        command.arg("--child").args(&kind).arg(i.to_string());
+        command.arg("--child").arg(work.word()).arg(i.to_string());
         // What to download and where: the child reads it as `main` did.
         command
             .env("PICTURES_URL", &job.url)
