@@ -152,13 +152,15 @@ pub fn compare_keeping(
 pub const MADE: &str = ".lab-made";
 
 /// A file's size and time of change, in ms: what says it is still the file written.
-fn stamp(path: &Path) -> Option<(u64, u128)> {
+fn stamp(bytes: u64, modified: Option<SystemTime>) -> Option<(u64, u128)> {
+    let modified = modified?.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    Some((bytes, modified.as_millis()))
+}
+
+/// [`stamp`] of the file at `path` now.
+fn stamp_now(path: &Path) -> Option<(u64, u128)> {
     let metadata = path.symlink_metadata().ok()?;
-    let modified = metadata
-        .modified()
-        .ok()?
-        .duration_since(SystemTime::UNIX_EPOCH);
-    Some((metadata.len(), modified.ok()?.as_millis()))
+    stamp(metadata.len(), metadata.modified().ok())
 }
 
 fn made_here(folder: &Path) -> BTreeMap<String, Option<(u64, u128)>> {
@@ -200,7 +202,7 @@ pub fn not_ours(folder: &Path) -> Vec<String> {
             let ours = match made.get(name) {
                 None => false,
                 Some(None) => true,
-                Some(Some(written)) => stamp(&path) == Some(*written),
+                Some(Some(written)) => stamp_now(&path) == Some(*written),
             };
             is_there && !ours
         })
@@ -221,14 +223,11 @@ pub fn note_made(
         return Ok(());
     }
     for file in written {
-        let seen = after.entries.get(&file.name).and_then(|entry| {
-            let modified = entry
-                .modified?
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .ok()?;
-            Some((entry.bytes, modified.as_millis()))
-        });
-        made.insert(file.name.clone(), seen);
+        let seen = after.entries.get(&file.name);
+        made.insert(
+            file.name.clone(),
+            seen.and_then(|entry| stamp(entry.bytes, entry.modified)),
+        );
     }
     let text: String = made
         .iter()

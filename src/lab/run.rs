@@ -178,18 +178,16 @@ fn watch_and_report(options: &Options, command: &[OsString]) -> anyhow::Result<i
     // The summary is the run's last word on stdout. If it cannot be written (a full
     // disk), the program's output was lost too: that is said, and the run fails. A
     // reader that has gone (`| head`) is not a failure.
+    // (Output already lost is said once, by `finish`.)
     let summary = writeln!(std::io::stdout(), "{}", report::summary(&record));
-    if let Some(lost) = &record.output_lost {
-        eprintln!("lab: {lost}");
-        code = code.max(1);
-    } else if let Err(error) = summary
+    if record.output_lost.is_none()
+        && let Err(error) = summary
         && error.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("lab: cannot write to stdout: {error}");
         code = code.max(1);
     }
-    code = write_trace_and_record(options, &record, code);
-    Ok(code)
+    Ok(finish(options, &record, code))
 }
 
 /// A program that downloads nothing: no server, no folder, no words of the lab's own
@@ -207,16 +205,17 @@ fn watch_processes_only(options: &Options, command: &[OsString]) -> anyhow::Resu
         pictures: false,
     };
     let record = watch(&setting, command, &stops)?;
-    let mut code = exit_code(&record);
+    Ok(finish(options, &record, exit_code(&record)))
+}
+
+/// How every watched run ends: says if the program's output was lost, writes
+/// `--trace` and `--record` if asked. The exit status: `code`, or at least 1 if the
+/// output was lost or a file could not be written.
+fn finish(options: &Options, record: &Record, mut code: i32) -> i32 {
     if let Some(lost) = &record.output_lost {
         eprintln!("lab: {lost}");
         code = code.max(1);
     }
-    Ok(write_trace_and_record(options, &record, code))
-}
-
-/// Writes `--trace` and `--record` if asked; `code`, or 1 if one could not be written.
-fn write_trace_and_record(options: &Options, record: &Record, mut code: i32) -> i32 {
     if let Some(path) = &options.trace {
         match super::trace::write(path, record) {
             Ok(()) => say(&format!(

@@ -26,7 +26,7 @@ const MEMORY_EVERY: Duration = Duration::from_millis(20);
 /// the kernel counts a process's proportional share page by page (`smaps_rollup`), so
 /// a big tree costs milliseconds a sum (summed every 20 ms, about 3 % of all the CPU
 /// a thousand async downloads use). Paced this way it takes at most about a tenth of
-/// one core, and lesson 12's peaks stay what a sum every 20 ms finds (115-125 MB for
+/// one core, and lesson 12's peaks stay what a sum every 20 ms finds (115-131 MB for
 /// a thread each, 55-59 MB async, in runs here).
 const MEMORY_PACE: u32 = 10;
 
